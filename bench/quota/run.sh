@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# quota-service benchmark: POST /v1/checks with a realistic key mix, and in the same run the two baselines the
+# issue names - the floor (a minimal Quarkus endpoint doing one Redis EVALSHA per request) and a Bucket4j +
+# Lettuce limiter enforcing the same limit. Loopback only; bounded time (about 7 minutes with the defaults).
+#
+#   bench/quota/run.sh                 # DURATION=15 WARMUP=45 CONNECTIONS="8 16 32"
+#   DURATION=30 CONNECTIONS="8" bench/quota/run.sh
+#
+# Needs: JDK 17, Maven, redis-server and wrk (Debian packages; installed with apt-get when missing and root).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+DURATION="${DURATION:-15}"
+WARMUP="${WARMUP:-45}"
+CONNECTIONS="${CONNECTIONS:-8 16 32}"
+WORK="$(mktemp -d /tmp/apimon-bench-quota.XXXXXX)"
+PEPPER="bench-pepper-0123456789abcdef"
+PIDS=()
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "installing $2 (apt-get)"
+      DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q "$2" >"$WORK/apt-$2.log" 2>&1
+    fi
+    command -v "$1" >/dev/null 2>&1 || { echo "missing $1 (apt-get install -y $2)" >&2; exit 1; }
+  fi
+}
+need wrk wrk
+need redis-server redis-server
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_http() { # url what seconds [accepted status regex]
+  local deadline=$((SECONDS + $3)) ok="${4:-^200$}"
+  until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" =~ $ok ]]; do
+    [ $SECONDS -lt $deadline ] || { echo "$2 not ready at $1; see $WORK" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+
+mvn_quiet() { mvn -B -q -o "$@" >"$WORK/mvn.log" 2>&1 || mvn -B -q "$@" >>"$WORK/mvn.log" 2>&1 || { cat "$WORK/mvn.log" >&2; exit 1; }; }
+
+# ---- build ----------------------------------------------------------------------------------------------------
+log "building quota-service, the floor and the Bucket4j baseline"
+(cd "$ROOT" && mvn_quiet -pl quota-service package -DskipTests)
+(cd "$HERE/floor" && mvn_quiet package -DskipTests)
+(cd "$HERE/bucket4j" && mvn_quiet package -DskipTests)
+
+# ---- Redis and Kafka (private, loopback) ----------------------------------------------------------------------
+REDIS_PORT=$(free_port)
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
+PIDS+=($!)
+
+KAFKA_LIBS="$ROOT/.cache/kafka/libs"
+if ! ls "$KAFKA_LIBS"/kafka_2.13-*.jar >/dev/null 2>&1; then
+  log "fetching the Kafka jars"
+  mvn -B -q -f "$ROOT/infra/kafka/pom.xml" package >"$WORK/kafka-fetch.log" 2>&1
+fi
+KAFKA_PORT=$(free_port); KAFKA_CTRL=$(free_port)
+cat >"$WORK/kafka.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CTRL
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$WORK/kafka-data
+num.partitions=3
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+PROPS
+java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format --standalone \
+  -t "$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid)" -c "$WORK/kafka.properties" >"$WORK/kafka-format.log" 2>&1
+java -Xmx512m -Dkafka.logs.dir="$WORK/kafka-logs" -cp "$KAFKA_LIBS/*" kafka.Kafka "$WORK/kafka.properties" >"$WORK/kafka.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT) 2>/dev/null && break; sleep 0.2; done
+
+log "seeding plans, 1005 customers and their keys"
+java -cp "$ROOT/quota-service/target/quarkus-app/lib/main/*" "$HERE/Seed.java" "127.0.0.1:$KAFKA_PORT" "$PEPPER" "$WORK/requests.tsv" 2>"$WORK/seed.log"
+
+# ---- the measured runs ------------------------------------------------------------------------------------------
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+JVM_OPTS=(-Xms256m -Xmx512m)
+
+to_ms() { # "812.00us" | "1.10ms" | "2.00s" -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+measure() { # name url connections wrk-args...
+  local name=$1 url=$2 c=$3; shift 3
+  local t=1; [ "$c" -ge 32 ] && t=2
+  local out="$WORK/wrk-$name-c$c.txt"
+  wrk -t"$t" -c"$c" -d"${DURATION}s" --latency "$url" "$@" >"$out" 2>&1
+  local rps p50 p99 non2xx errors
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out")
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+  non2xx=$(awk -F': ' '/Non-2xx/ {print $2}' "$out"); non2xx=${non2xx:-0}
+  errors=$(awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}' "$out"); errors=${errors:-0}
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$c" "$t" "$rps" "$p50" "$p99" "$((non2xx + errors))" >>"$RESULTS"
+  log "$(printf '%-9s -t%s -c%-3s %10s req/s  p50 %6s ms  p99 %6s ms  errors %s' "$name" "$t" "$c" "$rps" "$p50" "$p99" "$((non2xx + errors))")"
+}
+
+metrics() { curl -fs "$1/q/metrics" | grep -E '^apimon_quota_(checks_total|redis_failures_total)' || true; }
+
+run_app() { # name jar port health-url health-status-regex url wrk-args...
+  local name=$1 jar=$2 port=$3 health=$4 healthy=$5 url=$6; shift 6
+  log "starting $name"
+  java "${JVM_OPTS[@]}" -Dquarkus.http.port="$port" -jar "$jar" >"$WORK/$name.log" 2>&1 &
+  local pid=$!
+  PIDS+=($pid)
+  wait_http "$health" "$name" 120 "$healthy"
+  wrk -t1 -c16 -d"${WARMUP}s" "$url" "$@" >/dev/null 2>&1 # JIT warm-up, not measured
+  [ "$name" = checks ] && metrics "http://127.0.0.1:$port" >"$WORK/metrics-before.txt"
+  for c in $CONNECTIONS; do
+    measure "$name" "$url" "$c" "$@"
+  done
+  if [ "$name" = checks ]; then
+    # what the measured runs decided (difference of the counters), so a fail-open answer cannot hide in the figures
+    metrics "http://127.0.0.1:$port" >"$WORK/metrics-after.txt"
+    awk 'NR == FNR { before[$1] = $2; next } { d = $2 - before[$1]; if (d > 0) printf "%s %d\n", $1, d }' \
+      "$WORK/metrics-before.txt" "$WORK/metrics-after.txt" >"$WORK/checks-metrics.txt"
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+OIDC_URL="http://127.0.0.1:${APIMON_KEYCLOAK_PORT:-8180}/realms/apimon"
+if curl -fs -o /dev/null "$OIDC_URL/.well-known/openid-configuration"; then
+  export QUARKUS_OIDC_AUTH_SERVER_URL="$OIDC_URL"
+else
+  export QUARKUS_OIDC_TENANT_ENABLED=false # the bench needs no tokens
+fi
+QPORT=$(free_port)
+QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
+  APIMON_KEYS_PEPPER="$PEPPER" QUARKUS_LOG_CONSOLE_JSON_ENABLED=false \
+  run_app checks "$ROOT/quota-service/target/quarkus-app/quarkus-run.jar" "$QPORT" \
+  "http://127.0.0.1:$QPORT/q/health/ready" '^200$' "http://127.0.0.1:$QPORT/v1/checks" -s "$HERE/checks.lua" -- /v1/checks "$WORK/requests.tsv"
+
+FPORT=$(free_port)
+QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" \
+  run_app floor "$HERE/floor/target/quarkus-app/quarkus-run.jar" "$FPORT" \
+  "http://127.0.0.1:$FPORT/floor" '^200$' "http://127.0.0.1:$FPORT/floor"
+
+BPORT=$(free_port)
+BENCH_REDIS_URI="redis://127.0.0.1:$REDIS_PORT" \
+  run_app bucket4j "$HERE/bucket4j/target/quarkus-app/quarkus-run.jar" "$BPORT" \
+  "http://127.0.0.1:$BPORT/v1/checks" '^(405|415)$' "http://127.0.0.1:$BPORT/v1/checks" -s "$HERE/checks.lua" -- /v1/checks "$WORK/requests.tsv"
+
+# ---- report ------------------------------------------------------------------------------------------------------
+echo
+echo "quota-service /v1/checks vs baselines - $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-10s %5s %4s %12s %9s %9s %7s\n' target conns thr "req/s" "p50 ms" "p99 ms" errors
+while IFS=$'\t' read -r n c t rps p50 p99 err; do
+  printf '%-10s %5s %4s %12s %9s %9s %7s\n' "$n" "$c" "$t" "$rps" "$p50" "$p99" "$err"
+done <"$RESULTS"
+echo
+for c in $CONNECTIONS; do
+  awk -F'\t' -v c="$c" '
+    $2 == c { rps[$1] = $4; p99[$1] = $6 }
+    END {
+      if (rps["floor"] > 0 && rps["bucket4j"] > 0)
+        printf "c=%s: checks %.0f req/s p99 %.2f ms = %.0f%% of the floor, %.2fx Bucket4j\n", c, rps["checks"], p99["checks"],
+               100 * rps["checks"] / rps["floor"], rps["checks"] / rps["bucket4j"]
+    }' "$RESULTS"
+done
+echo
+echo "decisions of the measured checks runs (counter increments; degraded=\"true\" would be answers without Redis):"
+sed 's/^/  /' "$WORK/checks-metrics.txt" 2>/dev/null || true
+echo "raw wrk output and logs: $WORK"

@@ -1,0 +1,91 @@
+package dev.apimon.platform.keys;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * API key format shared by key-service (which issues keys) and quota-service (which checks them):
+ * {@code sk_<env>_<22 base62 random chars = 131 bits><6 base62 chars of CRC32 checksum>}. The checksum lets a
+ * typo or a truncated key be rejected without any lookup. Keys are stored and published only as
+ * HMAC-SHA256(pepper, key): a leaked table cannot be reversed or brute-forced without the server-side pepper.
+ */
+public final class ApiKeys {
+    public static final String LIVE = "live";
+    public static final String TEST = "test";
+    private static final String ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    private static final int RANDOM_CHARS = 22;
+    private static final int CHECKSUM_CHARS = 6;
+    private static final int START_CHARS = 12;
+    private static final Pattern FORMAT = Pattern.compile("^sk_(live|test)_([0-9A-Za-z]{" + RANDOM_CHARS + "})([0-9A-Za-z]{" + CHECKSUM_CHARS + "})$");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private ApiKeys() {
+    }
+
+    public static String generate(String env) {
+        if (!LIVE.equals(env) && !TEST.equals(env)) {
+            throw new IllegalArgumentException("env must be live or test");
+        }
+        StringBuilder sb = new StringBuilder("sk_").append(env).append('_');
+        for (int i = 0; i < RANDOM_CHARS; i++) {
+            sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+        }
+        return sb.append(checksum(sb.toString())).toString();
+    }
+
+    /** The environment of a well-formed key (checksum verified), or empty for anything else. */
+    public static Optional<String> envOf(String key) {
+        if (key == null) {
+            return Optional.empty();
+        }
+        Matcher m = FORMAT.matcher(key);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        String body = "sk_" + m.group(1) + "_" + m.group(2);
+        return checksum(body).equals(m.group(3)) ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    public static boolean isWellFormed(String key) {
+        return envOf(key).isPresent();
+    }
+
+    /** The first characters, kept for display ("sk_live_AbCd"). */
+    public static String start(String key) {
+        return key.substring(0, Math.min(START_CHARS, key.length()));
+    }
+
+    public static String hash(String key, String pepper) {
+        if (pepper == null || pepper.length() < 16) {
+            throw new IllegalStateException("the API key pepper must be configured (at least 16 characters)");
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(pepper.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String checksum(String body) {
+        CRC32 crc = new CRC32();
+        crc.update(body.getBytes(StandardCharsets.US_ASCII));
+        long v = crc.getValue();
+        char[] out = new char[CHECKSUM_CHARS];
+        for (int i = CHECKSUM_CHARS - 1; i >= 0; i--) {
+            out[i] = ALPHABET.charAt((int) (v % ALPHABET.length()));
+            v /= ALPHABET.length();
+        }
+        return new String(out);
+    }
+}

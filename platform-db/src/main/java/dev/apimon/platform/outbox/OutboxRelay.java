@@ -1,0 +1,172 @@
+package dev.apimon.platform.outbox;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes outbox rows in order to Kafka as binary-mode CloudEvents through the {@code outbox} channel, and
+ * marks them published only after the broker acknowledged them (acks=all). A crash in between republishes the
+ * same CloudEvent id, which consumers ignore: at least once, never lost.
+ */
+@Singleton
+public class OutboxRelay {
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private final AgroalDataSource db;
+    private final Emitter<String> emitter;
+    private final Clock clock;
+    private final URI source;
+    private final Duration pollEvery;
+    private volatile Thread worker;
+    private volatile boolean running;
+
+    public OutboxRelay(AgroalDataSource db, @Channel("outbox") Emitter<String> emitter, Clock clock,
+                       @ConfigProperty(name = "quarkus.application.name") String app,
+                       @ConfigProperty(name = "apimon.outbox.poll", defaultValue = "PT0.2S") Duration pollEvery) {
+        this.db = db;
+        this.emitter = emitter;
+        this.clock = clock;
+        this.source = URI.create("apimon/" + app);
+        this.pollEvery = pollEvery;
+    }
+
+    void onStart(@Observes StartupEvent ev) {
+        running = true;
+        worker = new Thread(this::loop, "outbox-relay");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        running = false;
+        if (worker != null) {
+            worker.interrupt();
+        }
+    }
+
+    void wakeUp() {
+        Thread w = worker;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private void loop() {
+        Duration backoff = pollEvery;
+        while (running) {
+            try {
+                int sent = publishBatch(200);
+                backoff = pollEvery;
+                if (sent > 0) {
+                    continue;
+                }
+            } catch (Exception e) {
+                LOG.debugf("outbox relay waiting: %s", e.getMessage());
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+            }
+            LockSupport.parkNanos(backoff.toNanos());
+            if (Thread.interrupted() && !running) {
+                return;
+            }
+        }
+    }
+
+    /** Publishes up to {@code max} unpublished rows; returns how many were acknowledged. */
+    public int publishBatch(int max) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            List<OutboxEvent> batch = new ArrayList<>();
+            List<Long> seqs = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT seq, event_id, topic, record_key, event_type, subject, payload, created_at FROM outbox "
+                            + "WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                ps.setInt(1, max);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        seqs.add(rs.getLong(1));
+                        batch.add(new OutboxEvent(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                                rs.getString(6), rs.getString(7), rs.getTimestamp(8).toInstant()));
+                    }
+                }
+            }
+            if (batch.isEmpty()) {
+                c.rollback();
+                return 0;
+            }
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (OutboxEvent e : batch) {
+                acks.add(send(e));
+            }
+            try {
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            } catch (Exception ex) {
+                c.rollback();
+                markFailure(seqs, ex);
+                throw new SQLException("Kafka did not acknowledge the outbox batch: " + ex.getMessage(), ex);
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET published_at = ? WHERE seq = ANY (?)")) {
+                ps.setTimestamp(1, Timestamp.from(clock.instant()));
+                ps.setArray(2, c.createArrayOf("bigint", seqs.toArray()));
+                ps.executeUpdate();
+            }
+            c.commit();
+            return batch.size();
+        }
+    }
+
+    private CompletableFuture<Void> send(OutboxEvent e) {
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder()
+                .withId(e.eventId()).withType(e.type()).withSource(source).withSubject(e.subject())
+                .withTimestamp(e.createdAt().atZone(java.time.ZoneOffset.UTC))
+                .withDataContentType("application/json").build();
+        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(e.topic()).withKey(e.key()).build();
+        Message<String> msg = Message.of(e.payload(), Metadata.of(ce, kafka),
+                () -> {
+                    ack.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                },
+                failure -> {
+                    ack.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                });
+        emitter.send(msg);
+        return ack;
+    }
+
+    private void markFailure(List<Long> seqs, Exception ex) {
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ANY (?)")) {
+            ps.setString(1, String.valueOf(ex.getMessage()));
+            ps.setArray(2, c.createArrayOf("bigint", seqs.toArray()));
+            ps.executeUpdate();
+        } catch (SQLException ignored) {
+            // the database is the problem too; the next poll retries
+        }
+    }
+}

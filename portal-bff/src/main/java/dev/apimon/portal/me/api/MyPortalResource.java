@@ -1,0 +1,214 @@
+package dev.apimon.portal.me.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apimon.platform.problem.ProblemException;
+import dev.apimon.portal.downstream.Downstream;
+import dev.apimon.portal.downstream.InvoiceClient;
+import dev.apimon.portal.downstream.KeyClient;
+import dev.apimon.portal.downstream.RatingClient;
+import dev.apimon.portal.downstream.UsageClient;
+import io.quarkus.security.Authenticated;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+/**
+ * The signed-in customer's usage, invoices, keys, alerts and pricing calculator. Every call is about the
+ * token's own customer; the downstream services check the same token again.
+ */
+@Path("/api/me")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class MyPortalResource {
+    private final MyAccount me;
+    private final Downstream downstream;
+    private final RatingClient rating;
+    private final KeyClient keys;
+    private final UsageClient usage;
+    private final InvoiceClient invoices;
+    private final ObjectMapper json;
+
+    public MyPortalResource(MyAccount me, Downstream downstream, @RestClient RatingClient rating, @RestClient KeyClient keys,
+                            @RestClient UsageClient usage, @RestClient InvoiceClient invoices, ObjectMapper json) {
+        this.me = me;
+        this.downstream = downstream;
+        this.rating = rating;
+        this.keys = keys;
+        this.usage = usage;
+        this.invoices = invoices;
+        this.json = json;
+    }
+
+    @GET
+    @Path("/meters")
+    @Operation(summary = "Meters that can be charted")
+    public JsonNode meters() {
+        me.customerId();
+        return downstream.call("usage-service", usage::meters);
+    }
+
+    @GET
+    @Path("/usage")
+    @Operation(summary = "My usage series of one meter", description = "window_size hour|day|month, optional group_by.")
+    public JsonNode usage(@QueryParam("meter") String meter, @QueryParam("from") String from, @QueryParam("to") String to,
+                          @QueryParam("window_size") String windowSize, @QueryParam("group_by") String groupBy) {
+        String customer = me.customerId();
+        if (meter == null || meter.isBlank()) {
+            throw ProblemException.invalid("meter", "is required");
+        }
+        return downstream.call("usage-service", auth -> usage.usage(auth, meter, customer, from, to,
+                windowSize == null ? "hour" : windowSize, groupBy));
+    }
+
+    @GET
+    @Path("/invoices")
+    public JsonNode invoices(@QueryParam("status") String status, @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+        String customer = me.customerId();
+        return downstream.call("invoice-service", auth -> invoices.invoices(auth, customer, status, limit, cursor));
+    }
+
+    @GET
+    @Path("/invoices/{id}")
+    public JsonNode invoice(@PathParam("id") String id) {
+        me.customerId();
+        return downstream.call("invoice-service", auth -> invoices.invoice(auth, id));
+    }
+
+    @GET
+    @Path("/invoices/{id}/pdf")
+    @Produces("application/pdf")
+    public Response invoicePdf(@PathParam("id") String id) {
+        me.customerId();
+        byte[] pdf = downstream.call("invoice-service", auth -> invoices.pdf(auth, id));
+        return Response.ok(pdf, "application/pdf").header("Content-Disposition", "inline; filename=\"" + id + ".pdf\"").build();
+    }
+
+    @GET
+    @Path("/keys")
+    public JsonNode keys(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+        String customer = me.customerId();
+        return downstream.call("key-service", auth -> keys.keys(auth, customer, limit, cursor));
+    }
+
+    @POST
+    @Path("/keys")
+    @Operation(summary = "Create a key", description = "The key is shown in this response only.")
+    public Response createKey(JsonNode body) {
+        String customer = me.customerId();
+        JsonNode created = downstream.call("key-service", auth -> keys.create(auth, customer, body == null ? json.createObjectNode() : body));
+        return Response.status(201).entity(created).build();
+    }
+
+    @POST
+    @Path("/keys/{id}/rotate")
+    public JsonNode rotateKey(@PathParam("id") String keyId, JsonNode body) {
+        me.customerId();
+        return downstream.call("key-service", auth -> keys.rotate(auth, keyId, body == null ? json.createObjectNode() : body));
+    }
+
+    @DELETE
+    @Path("/keys/{id}")
+    public JsonNode revokeKey(@PathParam("id") String keyId) {
+        me.customerId();
+        return downstream.call("key-service", auth -> keys.revoke(auth, keyId));
+    }
+
+    @GET
+    @Path("/alerts")
+    public JsonNode alerts(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+        String customer = me.customerId();
+        return downstream.call("rating-service", auth -> rating.alerts(auth, customer, limit, cursor));
+    }
+
+    @GET
+    @Path("/spend-alerts")
+    public JsonNode spendAlerts() {
+        String customer = me.customerId();
+        return downstream.call("rating-service", auth -> rating.spendAlerts(auth, customer));
+    }
+
+    @PUT
+    @Path("/spend-alerts")
+    public JsonNode setSpendAlerts(JsonNode body) {
+        String customer = me.customerId();
+        return downstream.call("rating-service", auth -> rating.setSpendAlerts(auth, customer, body));
+    }
+
+    @GET
+    @Path("/price-previews")
+    @Operation(summary = "What would I pay on each plan", description = "Every published plan priced with my last closed "
+            + "period's usage (or this period's so far when there is none).")
+    public JsonNode pricePreviews() {
+        String customer = me.customerId();
+        JsonNode usageMap = lastUsage(customer);
+        JsonNode plans = downstream.call("rating-service", auth -> rating.plans(auth, "published", 200));
+        ArrayNode out = json.createArrayNode();
+        for (JsonNode plan : plans.path("data")) {
+            ObjectNode req = json.createObjectNode();
+            req.set("plan", json.createObjectNode().put("code", plan.path("code").asText()).put("version", plan.path("version").asInt()));
+            req.set("usage", usageMap);
+            JsonNode preview = downstream.call("rating-service", auth -> rating.preview(auth, req));
+            ObjectNode row = json.createObjectNode();
+            row.put("plan_code", plan.path("code").asText());
+            row.put("plan_version", plan.path("version").asInt());
+            row.put("plan_name", plan.path("name").asText());
+            row.set("preview", preview);
+            out.add(row);
+        }
+        ObjectNode result = json.createObjectNode();
+        result.set("usage", usageMap);
+        result.set("data", out);
+        return result;
+    }
+
+    @POST
+    @Path("/price-previews")
+    @Operation(summary = "Price a plan with my usage or with the usage I give")
+    public JsonNode pricePreview(JsonNode body) {
+        String customer = me.customerId();
+        if (body == null || !body.has("plan")) {
+            throw ProblemException.invalid("plan", "is required");
+        }
+        ObjectNode req = json.createObjectNode();
+        req.set("plan", body.get("plan"));
+        req.set("usage", body.has("usage") ? body.get("usage") : lastUsage(customer));
+        return downstream.call("rating-service", auth -> rating.preview(auth, req));
+    }
+
+    /** Quantities per meter of the last closed period, else of the current one. */
+    private JsonNode lastUsage(String customer) {
+        JsonNode current = downstream.call("rating-service", auth -> rating.spend(auth, customer));
+        JsonNode period = current;
+        String start = current.path("period_start").asText(null);
+        if (start != null) {
+            try {
+                String previousStart = Instant.parse(start).minusMillis(1).toString();
+                period = downstream.call("rating-service", auth -> rating.ratedPeriod(auth, customer, previousStart));
+            } catch (RuntimeException noPreviousPeriod) {
+                period = current;
+            }
+        }
+        ObjectNode usageMap = json.createObjectNode();
+        for (JsonNode line : period.path("lines")) {
+            if ("usage".equals(line.path("type").asText()) && line.hasNonNull("meter")) {
+                usageMap.put(line.get("meter").asText(), line.path("quantity").asText("0"));
+            }
+        }
+        return usageMap;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.apimon.portal;
+
+import dev.apimon.testinfra.KafkaResource;
+import dev.apimon.testinfra.KeycloakResource;
+import dev.apimon.testinfra.ServiceContractTest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(KeycloakResource.class)
+class HealthAndContractTest extends ServiceContractTest {
+    @Override
+    protected String[] readinessChecks() {
+        return new String[] {"Kafka connection health check", "OIDC provider"};
+    }
+}

@@ -1,0 +1,142 @@
+package dev.apimon.quota.authorize.api;
+
+import dev.apimon.platform.problem.ProblemException;
+import dev.apimon.quota.QuotaConfig;
+import dev.apimon.quota.authorize.domain.GatewayRequest;
+import dev.apimon.quota.checks.api.CheckRequest;
+import dev.apimon.quota.checks.api.CheckResponse;
+import dev.apimon.quota.checks.api.ChecksResource;
+import dev.apimon.quota.checks.domain.CheckCommand;
+import dev.apimon.quota.checks.domain.CheckService;
+import dev.apimon.quota.checks.domain.Decision;
+import dev.apimon.quota.checks.domain.DecisionCode;
+import dev.apimon.quota.checks.domain.RateLimitHeaders;
+import dev.apimon.quota.checks.messaging.UsagePublisher;
+import dev.apimon.quota.limits.domain.Operation;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.math.BigDecimal;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+
+/**
+ * {@code GET /v1/authorize}: the check as a forward-auth target (nginx auth_request, Traefik ForwardAuth, Envoy
+ * ext_authz). The decision is the status: 200 allowed, 401 bad key, 403 not entitled or suspended, 429 limited;
+ * the upstream gets {@code X-Customer-Id}. Cost, meter and recording come from query parameters that the gateway
+ * configuration fixes, never from client-controlled headers.
+ */
+@Path("/v1/authorize")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuthorizeResource {
+    private final CheckService service;
+    private final QuotaConfig config;
+
+    public AuthorizeResource(CheckService service, QuotaConfig config) {
+        this.service = service;
+        this.config = config;
+    }
+
+    @GET
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Forward-auth check for gateways",
+            description = "Key from Authorization: Bearer or X-API-Key; operation from X-Original-Method + X-Original-URI "
+                    + "(or X-Forwarded-Method + X-Forwarded-Uri). 200/401/403/429 with RateLimit headers and X-Customer-Id.")
+    public Uni<Response> authorize(@Context HttpHeaders headers,
+                                   @Parameter(description = "units this request costs (default 1)") @QueryParam("cost") BigDecimal cost,
+                                   @Parameter(description = "quota meter (default api_calls)") @QueryParam("meter") String meter,
+                                   @Parameter(description = "emit a usage event (id = X-Request-Id)") @QueryParam("record") boolean record) {
+        return handle(headers, "GET", null, cost, meter, record);
+    }
+
+    // Envoy ext_authz (HTTP service) calls <path_prefix><original path> with the original method
+    @GET
+    @Path("{path: .+}")
+    public Uni<Response> envoyGet(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
+                                  @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
+        return handle(h, "GET", path, cost, meter, record);
+    }
+
+    @POST
+    @Path("{path: .+}")
+    public Uni<Response> envoyPost(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
+                                   @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
+        return handle(h, "POST", path, cost, meter, record);
+    }
+
+    @PUT
+    @Path("{path: .+}")
+    public Uni<Response> envoyPut(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
+                                  @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
+        return handle(h, "PUT", path, cost, meter, record);
+    }
+
+    @PATCH
+    @Path("{path: .+}")
+    public Uni<Response> envoyPatch(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
+                                    @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
+        return handle(h, "PATCH", path, cost, meter, record);
+    }
+
+    @DELETE
+    @Path("{path: .+}")
+    public Uni<Response> envoyDelete(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
+                                     @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
+        return handle(h, "DELETE", path, cost, meter, record);
+    }
+
+    private Uni<Response> handle(HttpHeaders h, String ownMethod, String subPath, BigDecimal cost, String meter, boolean record) {
+        long start = System.nanoTime();
+        String opText = GatewayRequest.operation(h.getHeaderString("X-Original-Method"), h.getHeaderString("X-Original-URI"),
+                h.getHeaderString("X-Forwarded-Method"), h.getHeaderString("X-Forwarded-Uri"), ownMethod, subPath);
+        if (opText == null) {
+            throw ProblemException.invalid("X-Original-URI",
+                    "the gateway must send X-Original-Method + X-Original-URI (or X-Forwarded-Method + X-Forwarded-Uri)");
+        }
+        Operation op = ChecksResource.parseOperation(opText, "X-Original-URI");
+        String key = GatewayRequest.key(h.getHeaderString(HttpHeaders.AUTHORIZATION), h.getHeaderString("X-API-Key"));
+        if (key == null) {
+            return Uni.createFrom().item(respond(Decision.refused(DecisionCode.INVALID_KEY,
+                    "no API key: send Authorization: Bearer <key> or X-API-Key"), start));
+        }
+        CheckCommand cmd = new CheckRequest(key, opText, cost, meter, record, null, null, null)
+                .validate(h.getHeaderString("X-Request-Id"), config.defaultMeter(), config.usage().defaultType(), config.maxCost());
+        Uni<Response> answer = service.check(cmd, op).map(d -> respond(d, start));
+        return cmd.record()
+                ? answer.onFailure(UsagePublisher.UsageNotRecordedException.class).recoverWithItem(ChecksResource::usageNotRecorded)
+                : answer;
+    }
+
+    static Response respond(Decision d, long start) {
+        Response.ResponseBuilder b = Response.status(d.code().httpStatus()).entity(CheckResponse.of(d))
+                .header("Server-Timing", ChecksResource.serverTiming(start))
+                .header("Cache-Control", "no-store")
+                .header("X-Apimon-Code", d.code().name());
+        for (Map.Entry<String, String> e : RateLimitHeaders.of(d).entrySet()) {
+            b.header(e.getKey(), e.getValue());
+        }
+        if (d.customerId() != null) {
+            b.header("X-Customer-Id", d.customerId());
+        }
+        if (d.keyId() != null) {
+            b.header("X-Apimon-Key-Id", d.keyId());
+        }
+        if (d.plan() != null) {
+            b.header("X-Apimon-Plan", d.plan().key());
+        }
+        if (d.code().httpStatus() == 401) {
+            b.header("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + d.code().name().toLowerCase() + "\"");
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.apimon.quota.limits.domain;
+
+/**
+ * Redis key names. The customer id sits in a {hash tag} so every counter of one check lands in the same slot:
+ * the Lua script touches them atomically, also on Redis Cluster.
+ */
+public final class CounterKeys {
+    private static final String PREFIX = "apimon:";
+
+    private CounterKeys() {
+    }
+
+    public static String rate(String customerId, String env, String limitName) {
+        return PREFIX + "rl:{" + customerId + "}:" + env + ":" + limitName;
+    }
+
+    public static String quota(String customerId, String env, String meter, BillingPeriod period) {
+        return PREFIX + "qt:{" + customerId + "}:" + env + ":" + meter + ":" + period.start().getEpochSecond();
+    }
+
+    public static String alertPrefix(String customerId, String env, String meter, BillingPeriod period) {
+        return PREFIX + "al:{" + customerId + "}:" + env + ":" + meter + ":" + period.start().getEpochSecond() + ":";
+    }
+
+    public static String request(String customerId, String env, String requestId) {
+        return PREFIX + "rq:{" + customerId + "}:" + env + ":" + requestId;
+    }
+}

@@ -1,0 +1,8 @@
+package dev.apimon.quota.view.domain;
+
+/** A plan version reference; {@code code:version} is also the billing.catalog record key. */
+public record PlanRef(String code, int version) {
+    public String key() {
+        return code + ":" + version;
+    }
+}

@@ -1,0 +1,82 @@
+-- quota-service: all limits of one check, decided atomically in one round trip.
+-- GCRA (virtual scheduling) per rate limit + a per-period counter for the check's meter; a denied check writes
+-- nothing. Times are integer microseconds passed by the caller (same arithmetic as dev.apimon.quota.limits.domain.Gcra).
+--
+-- KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert marker 80, alert marker 100]
+-- ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
+--       then per rate limit: emission_us, capacity_us,
+--       then if has_quota: limit, hard, counter_ttl_ms, alert_ttl_ms, units_80, units_100
+-- Returns: {allowed, duplicate, alert80_fired, alert100_fired, quota_used, tat_minus_now_1 .. tat_minus_now_nr}
+local now = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local nr = tonumber(ARGV[3])
+local has_quota = ARGV[4] == '1'
+local has_idem = ARGV[5] == '1'
+
+local k = nr + 1
+local qkey, ikey, a80, a100
+if has_quota then qkey = KEYS[k]; k = k + 1 end
+if has_idem then ikey = KEYS[k]; k = k + 1 end
+if has_quota then a80 = KEYS[k]; a100 = KEYS[k + 1] end
+
+-- a retried request id that was already counted consumes nothing again
+local dup = 0
+if has_idem and redis.call('EXISTS', ikey) == 1 then
+  dup = 1
+  cost = 0
+end
+
+local allowed = 1
+local base = {}
+local nxt = {}
+local a = 7
+for i = 1, nr do
+  local em = tonumber(ARGV[a])
+  local cap = tonumber(ARGV[a + 1])
+  a = a + 2
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < now then tat = now end
+  base[i] = tat
+  nxt[i] = tat + em * cost
+  if nxt[i] - now > cap then allowed = 0 end
+end
+
+local used = 0
+local limit = 0
+if has_quota then
+  limit = tonumber(ARGV[a])
+  used = tonumber(redis.call('GET', qkey) or '0')
+  if ARGV[a + 1] == '1' and used + cost > limit then allowed = 0 end
+end
+
+local fired80 = 0
+local fired100 = 0
+if allowed == 1 and cost > 0 then
+  for i = 1, nr do
+    -- the key may vanish once TAT has passed: an absent key means "fully recovered"
+    redis.call('SET', KEYS[i], string.format('%.0f', nxt[i]), 'PX', math.floor((nxt[i] - now) / 1000) + 1000)
+    base[i] = nxt[i]
+  end
+  if has_quota then
+    local before = used
+    used = redis.call('INCRBY', qkey, cost)
+    redis.call('PEXPIRE', qkey, ARGV[a + 2])
+    local t80 = tonumber(ARGV[a + 4])
+    local t100 = tonumber(ARGV[a + 5])
+    if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', ARGV[a + 3]) then
+      fired80 = 1
+    end
+    if limit > 0 and before < t100 and used >= t100 and redis.call('SET', a100, used, 'NX', 'PX', ARGV[a + 3]) then
+      fired100 = 1
+    end
+  end
+  if has_idem then
+    redis.call('SET', ikey, '1', 'PX', ARGV[6])
+  end
+end
+
+local out = {allowed, dup, fired80, fired100, used}
+for i = 1, nr do
+  out[5 + i] = base[i] - now
+end
+return out

@@ -1,0 +1,125 @@
+package dev.apimon.quota.checks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apimon.platform.keys.ApiKeys;
+import dev.apimon.quota.checks.domain.CheckCommand;
+import dev.apimon.quota.checks.domain.CheckEngine;
+import dev.apimon.quota.checks.domain.Decision;
+import dev.apimon.quota.checks.domain.KeyHasher;
+import dev.apimon.quota.checks.domain.RateLimitHeaders;
+import dev.apimon.quota.limits.domain.Entitlements;
+import dev.apimon.quota.limits.domain.Gcra;
+import dev.apimon.quota.limits.domain.LimitResult;
+import dev.apimon.quota.limits.domain.Operation;
+import dev.apimon.quota.limits.domain.QuotaSpec;
+import dev.apimon.quota.limits.domain.RateLimitSpec;
+import dev.apimon.quota.view.domain.KeyRecord;
+import dev.apimon.quota.view.domain.PlanDefinition;
+import dev.apimon.quota.view.domain.PlanRef;
+import dev.apimon.quota.view.domain.QuotaView;
+import dev.apimon.quota.view.domain.SubscriptionRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** How the limiter's raw answer becomes one decision: codes, precedence, Retry-After, remaining, headers. */
+class DecisionCombinationTest {
+    static final String PEPPER = "test-pepper-0123456789";
+    static final Instant NOW = Instant.parse("2026-03-10T00:00:00Z");
+    static final long SEC = 1_000_000;
+    static final String KEY = ApiKeys.generate("live");
+    static final CheckEngine ENGINE;
+
+    static {
+        QuotaView view = new QuotaView();
+        KeyHasher hasher = new KeyHasher(PEPPER);
+        view.replaceKeys("cus_1", List.of(new KeyRecord("key_1", "cus_1", hasher.hash(KEY), "live", Entitlements.UNRESTRICTED_SCOPES, null, null)));
+        view.putSubscription(new SubscriptionRecord("cus_1", "sub_1", new PlanRef("pro", 1), "active",
+                Instant.parse("2026-01-01T00:00:00Z"), null, null, null));
+        view.putPlan(new PlanDefinition(new PlanRef("pro", 1), "published",
+                List.of(new RateLimitSpec("default", Gcra.of(10, 60 * SEC))),
+                Map.of("api_calls", new QuotaSpec("api_calls", 100, true), "images", new QuotaSpec("images", 100, false)),
+                Entitlements.ofPlan(null, x -> { })));
+        ENGINE = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null));
+    }
+
+    static CheckEngine.Limited prepare(String meter, long cost) {
+        CheckCommand cmd = new CheckCommand(KEY, "GET /x", cost, meter, false, null, "api.request", null);
+        return (CheckEngine.Limited) ENGINE.prepare(cmd, Operation.parse("GET /x"), NOW);
+    }
+
+    static LimitResult redis(boolean allowed, long tatDelta, long used, boolean a80, boolean a100) {
+        return new LimitResult(allowed, false, new long[] {tatDelta}, used, a80, a100, LimitResult.Source.REDIS, null);
+    }
+
+    static Stream<Arguments> cases() {
+        // meter, cost, limiter answer, expected code, retry-after, rate remaining, quota used, over quota
+        return Stream.of(
+                Arguments.of("api_calls", 1, redis(true, 6 * SEC, 1, false, false), "VALID", null, 9L, 1L, false),
+                // rate refused: the next interval frees one unit 6 s after TAT reaches capacity
+                Arguments.of("api_calls", 1, redis(false, 58 * SEC, 40, false, false), "RATE_LIMITED", 4L, 0L, 40L, false),
+                // hard quota refused: Retry-After = until the anchored period ends (Apr 1)
+                Arguments.of("api_calls", 1, redis(false, 0, 100, false, false), "QUOTA_EXCEEDED", 22L * 24 * 3600, 10L, 100L, false),
+                // both refuse: the quota wins (waiting for the rate limit would not help)
+                Arguments.of("api_calls", 1, redis(false, 60 * SEC, 100, false, false), "QUOTA_EXCEEDED", 22L * 24 * 3600, 0L, 100L, false),
+                // soft quota: allowed beyond the limit, marked
+                Arguments.of("images", 1, redis(true, 6 * SEC, 101, false, false), "VALID", null, 9L, 101L, true),
+                // cost 5 refused by rate with 3 left: waits for 2 more intervals
+                Arguments.of("api_calls", 5, redis(false, 42 * SEC, 10, false, false), "RATE_LIMITED", 12L, 3L, 10L, false),
+                // fail-closed on quotas
+                Arguments.of("api_calls", 1, new LimitResult(false, false, new long[1], 0, false, false, LimitResult.Source.CLOSED, "quota"),
+                        "RATE_LIMITED", 1L, 0L, 0L, false)
+        );
+    }
+
+    @ParameterizedTest(name = "[{index}] {3}")
+    @MethodSource("cases")
+    void combine(String meter, long cost, LimitResult r, String code, Long retry, long rateRemaining, long used, boolean over) {
+        Decision d = ENGINE.combine(prepare(meter, cost), r);
+        assertEquals(code, d.code().name());
+        assertEquals(retry, d.retryAfterSeconds());
+        assertEquals(rateRemaining, d.limits().get(0).remaining());
+        assertEquals(used, d.limits().get(1).used());
+        assertEquals(over, d.overQuota());
+        assertEquals(r.source() != LimitResult.Source.REDIS, d.degraded());
+    }
+
+    @Test
+    void alertsCarryThePeriodAndAStableId() {
+        Decision d = ENGINE.combine(prepare("api_calls", 1), redis(true, 6 * SEC, 80, true, false));
+        assertEquals(1, d.alerts().size());
+        assertEquals(80, d.alerts().get(0).thresholdPercent());
+        assertEquals(Instant.parse("2026-03-01T00:00:00Z"), d.alerts().get(0).periodStart());
+        assertEquals("quota-threshold:cus_1:live:api_calls:" + Instant.parse("2026-03-01T00:00:00Z").getEpochSecond() + ":80",
+                d.alerts().get(0).eventId());
+    }
+
+    @Test
+    void headersNameEveryLimitAndPickTheRefusingOne() {
+        Decision d = ENGINE.combine(prepare("api_calls", 1), redis(false, 60 * SEC, 100, false, false));
+        Map<String, String> h = RateLimitHeaders.of(d);
+        assertEquals("\"default\";q=10;w=60, \"api_calls\";q=100;w=" + 31 * 24 * 3600, h.get("RateLimit-Policy"));
+        assertEquals("\"default\";r=0;t=60, \"api_calls\";r=0;t=" + 22 * 24 * 3600, h.get("RateLimit"));
+        assertEquals("100", h.get("X-RateLimit-Limit"), "the quota refused for longer than the rate limit");
+        assertEquals(Long.toString(22L * 24 * 3600), h.get("Retry-After"));
+        Decision ok = ENGINE.combine(prepare("api_calls", 1), redis(true, 54 * SEC, 5, false, false));
+        Map<String, String> oh = RateLimitHeaders.of(ok);
+        assertEquals("10", oh.get("X-RateLimit-Limit"), "the fewest remaining");
+        assertEquals("1", oh.get("X-RateLimit-Remaining"));
+        assertEquals(null, oh.get("Retry-After"));
+    }
+
+    @Test
+    void keyHasherEqualsTheSharedDefinition() {
+        for (int i = 0; i < 50; i++) {
+            String k = ApiKeys.generate(i % 2 == 0 ? "live" : "test");
+            assertEquals(ApiKeys.hash(k, PEPPER), new KeyHasher(PEPPER).hash(k));
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package dev.apimon.rating.credits.domain;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+
+public record CreditSourceView(String id, String customerId, String kind, String currency, BigDecimal amount, BigDecimal remaining,
+                               int priority, Instant expiresAt, String description, Instant createdAt) {
+}

@@ -1,0 +1,135 @@
+package dev.apimon.rating.spend.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apimon.platform.db.Transactions;
+import dev.apimon.platform.outbox.Inbox;
+import dev.apimon.rating.spend.store.SpendStore;
+import io.agroal.api.AgroalDataSource;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.inject.Singleton;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * Keeps rating's view of subscriptions, customers and hourly usage, and republishes the affected customers'
+ * spend in the same transaction. Subscription and customer events are deduplicated through the inbox; usage
+ * buckets through their version. A record that cannot be read fails (single records: the connector's
+ * dead-letter strategy) or is dead-lettered by hand (batches), so the consumer never stops.
+ */
+@Singleton
+public class ViewConsumers {
+    private final AgroalDataSource db;
+    private final SpendStore store;
+    private final SpendPublisher spend;
+    private final DeadLetters deadLetters;
+    private final ObjectMapper json;
+
+    public ViewConsumers(AgroalDataSource db, SpendStore store, SpendPublisher spend, DeadLetters deadLetters, ObjectMapper json) {
+        this.db = db;
+        this.store = store;
+        this.spend = spend;
+        this.deadLetters = deadLetters;
+        this.json = json;
+    }
+
+    @Incoming("subscriptions")
+    @Blocking(ordered = true)
+    public void onSubscription(ConsumerRecord<String, String> r) throws Exception {
+        JsonNode s = json.readTree(r.value());
+        String customerId = text(s, "customer_id");
+        JsonNode plan = s.get("plan");
+        if (plan == null || text(plan, "code") == null || !plan.path("version").canConvertToInt()) {
+            throw new IllegalArgumentException("subscription snapshot without plan {code, version}");
+        }
+        String status = Optional.ofNullable(text(s, "status")).orElse("active");
+        Instant anchor = Instant.parse(text(s, "period_anchor"));
+        Instant effective = s.hasNonNull("changed_at") ? Instant.parse(s.get("changed_at").asText()) : CloudEvents.time(r);
+        String eventId = CloudEvents.id(r);
+        var sub = new SpendStore.Subscription(customerId, Optional.ofNullable(text(s, "subscription_id")).orElse(customerId),
+                plan.get("code").asText(), plan.get("version").asInt(), status, anchor);
+        Transactions.run(db, c -> {
+            if (!Inbox.firstDelivery(c, "rating-subscriptions", eventId)) {
+                return;
+            }
+            var history = store.history(c, customerId);
+            var last = history.isEmpty() ? null : history.get(history.size() - 1);
+            if (last == null || !last.planCode().equals(sub.planCode()) || last.planVersion() != sub.planVersion()
+                    || !last.status().equals(status)) {
+                // the first period starts at the anchor even when the event is published later (backdating)
+                Instant at = last == null && anchor.isBefore(effective) ? anchor : effective;
+                store.appendHistory(c, customerId, eventId, new SpendStore.HistoryEntry(at, sub.planCode(), sub.planVersion(), status));
+            }
+            store.upsertSubscription(c, sub, r.value(), effective);
+            spend.refresh(c, customerId);
+        });
+        spend.flushSoon();
+    }
+
+    @Incoming("customers")
+    @Blocking(ordered = true)
+    public void onCustomer(ConsumerRecord<String, String> r) throws Exception {
+        JsonNode cu = json.readTree(r.value());
+        String id = text(cu, "id");
+        String currency = text(cu, "currency");
+        if (id == null || currency == null) {
+            throw new IllegalArgumentException("customer snapshot without id or currency");
+        }
+        Transactions.run(db, c -> store.upsertCustomer(c, id, currency, Optional.ofNullable(text(cu, "status")).orElse("active"),
+                cu.has("attributes") ? cu.get("attributes").toString() : "{}", CloudEvents.time(r)));
+    }
+
+    @Incoming("aggregates")
+    @Blocking(ordered = true)
+    public void onAggregates(ConsumerRecords<String, String> batch) throws Exception {
+        record Bucket(String customerId, String meter, Instant windowStart, String groupKey, String env, String aggregation,
+                      BigDecimal value, long version) {
+        }
+        java.util.List<Bucket> buckets = new java.util.ArrayList<>();
+        for (ConsumerRecord<String, String> r : batch) {
+            try {
+                JsonNode a = json.readTree(r.value());
+                String customer = text(a, "customer_id");
+                String meter = text(a, "meter");
+                if (customer == null || meter == null || !a.hasNonNull("value") || !a.hasNonNull("window_start")) {
+                    throw new IllegalArgumentException("aggregate without customer_id, meter, window_start or value");
+                }
+                buckets.add(new Bucket(customer, meter, Instant.parse(a.get("window_start").asText()),
+                        a.has("group") ? canonical(a.get("group")) : "{}",
+                        Optional.ofNullable(text(a, "env")).orElse("live"), Optional.ofNullable(text(a, "aggregation")).orElse("sum"),
+                        new BigDecimal(a.get("value").asText()), a.path("version").asLong(0)));
+            } catch (Exception e) {
+                deadLetters.send(r, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        if (buckets.isEmpty()) {
+            return;
+        }
+        Set<String> customers = new LinkedHashSet<>();
+        Transactions.run(db, c -> {
+            for (Bucket b : buckets) {
+                store.upsertHour(c, b.customerId(), b.meter(), b.windowStart(), b.groupKey(), b.env(), b.aggregation(), b.value(), b.version());
+                customers.add(b.customerId());
+            }
+            for (String customer : customers) {
+                spend.refresh(c, customer);
+            }
+        });
+        spend.flushSoon();
+    }
+
+    private String canonical(JsonNode group) throws Exception {
+        return json.writeValueAsString(json.treeToValue(group, java.util.TreeMap.class));
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

@@ -1,0 +1,15 @@
+package dev.apimon.usage.aggregation.messaging;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import java.math.BigDecimal;
+import java.time.Instant;
+
+/**
+ * The {@code usage.aggregates} payload (docs/events.md): an hour bucket's current value; {@code version} grows
+ * with each change, so a consumer keeps the highest version per (customer, meter, env, window, group).
+ * {@code group} is the bucket's canonical group JSON (an object of strings or nulls), embedded as is.
+ */
+public record AggregateEvent(String customerId, String meter, String aggregation, Instant windowStart, Instant windowEnd,
+                             @JsonRawValue String group, BigDecimal value, long version, String env) {
+    public static final String TYPE = "com.apimon.usage.aggregate";
+}

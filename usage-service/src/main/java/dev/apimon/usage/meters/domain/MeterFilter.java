@@ -1,0 +1,148 @@
+package dev.apimon.usage.meters.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which events a meter counts, on top of its event type: an AND of conditions on event data, written as
+ * {@code {"$.status": {"gte": 200, "lt": 300}, "$.method": "GET", "$.region": {"in": ["eu", "us"]}}}.
+ * A bare value means equality. Numbers compare numerically (200 equals "200.0"), everything else exactly.
+ */
+public final class MeterFilter {
+    public static final MeterFilter NONE = new MeterFilter(List.of());
+    static final Set<String> OPERATORS = Set.of("eq", "ne", "in", "nin", "gt", "gte", "lt", "lte", "exists");
+
+    private record Condition(JsonPath path, String op, JsonNode operand) {
+    }
+
+    private final List<Condition> conditions;
+
+    private MeterFilter(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    /** Parses the filter object; throws IllegalArgumentException naming the offending path. */
+    public static MeterFilter parse(JsonNode filter) {
+        if (filter == null || filter.isNull() || (filter.isObject() && filter.isEmpty())) {
+            return NONE;
+        }
+        if (!filter.isObject()) {
+            throw new IllegalArgumentException("must be an object of JSONPath -> condition");
+        }
+        List<Condition> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = filter.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonPath path;
+            try {
+                path = JsonPath.parse(e.getKey());
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("'" + e.getKey() + "' " + ex.getMessage());
+            }
+            JsonNode cond = e.getValue();
+            if (cond.isObject()) {
+                if (cond.isEmpty()) {
+                    throw new IllegalArgumentException("'" + e.getKey() + "' has an empty condition");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> ops = cond.fields(); ops.hasNext(); ) {
+                    Map.Entry<String, JsonNode> op = ops.next();
+                    out.add(condition(e.getKey(), path, op.getKey(), op.getValue()));
+                }
+            } else {
+                out.add(condition(e.getKey(), path, "eq", cond));
+            }
+        }
+        return new MeterFilter(List.copyOf(out));
+    }
+
+    private static Condition condition(String key, JsonPath path, String op, JsonNode operand) {
+        if (!OPERATORS.contains(op)) {
+            throw new IllegalArgumentException("'" + key + "' uses unknown operator '" + op + "' (supported: "
+                    + String.join(", ", OPERATORS.stream().sorted().toList()) + ")");
+        }
+        switch (op) {
+            case "in", "nin" -> {
+                if (!operand.isArray() || operand.isEmpty()) {
+                    throw new IllegalArgumentException("'" + key + "' " + op + " needs a non-empty array");
+                }
+            }
+            case "gt", "gte", "lt", "lte" -> {
+                if (JsonValues.decimal(operand) == null) {
+                    throw new IllegalArgumentException("'" + key + "' " + op + " needs a number");
+                }
+            }
+            case "exists" -> {
+                if (!operand.isBoolean()) {
+                    throw new IllegalArgumentException("'" + key + "' exists needs true or false");
+                }
+            }
+            default -> {
+                if (operand.isContainerNode()) {
+                    throw new IllegalArgumentException("'" + key + "' " + op + " needs a scalar");
+                }
+            }
+        }
+        return new Condition(path, op, operand);
+    }
+
+    public boolean matches(JsonNode data) {
+        for (Condition c : conditions) {
+            if (!holds(c, c.path.read(data))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean holds(Condition c, JsonNode v) {
+        boolean present = v != null && !v.isNull();
+        return switch (c.op) {
+            case "exists" -> present == c.operand.booleanValue();
+            case "eq" -> c.operand.isNull() ? !present : present && same(v, c.operand);
+            case "ne" -> c.operand.isNull() ? present : !present || !same(v, c.operand);
+            case "in" -> present && anySame(v, c.operand);
+            case "nin" -> !present || !anySame(v, c.operand);
+            default -> {
+                BigDecimal a = JsonValues.decimal(v);
+                if (a == null) {
+                    yield false;
+                }
+                int cmp = a.compareTo(JsonValues.decimal(c.operand));
+                yield switch (c.op) {
+                    case "gt" -> cmp > 0;
+                    case "gte" -> cmp >= 0;
+                    case "lt" -> cmp < 0;
+                    default -> cmp <= 0;
+                };
+            }
+        };
+    }
+
+    private static boolean anySame(JsonNode v, JsonNode candidates) {
+        for (JsonNode c : candidates) {
+            if (same(v, c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean same(JsonNode v, JsonNode operand) {
+        if (operand.isNumber()) {
+            BigDecimal a = JsonValues.decimal(v);
+            return a != null && a.compareTo(JsonValues.decimal(operand)) == 0;
+        }
+        if (operand.isNull()) {
+            return v == null || v.isNull();
+        }
+        return v.isValueNode() && !v.isNumber() && v.asText().equals(operand.asText()) && v.isBoolean() == operand.isBoolean();
+    }
+
+    public boolean isEmpty() {
+        return conditions.isEmpty();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.apimon.usage.meters.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What one event contributes to one meter: nothing (other type or filtered out), a contribution (group values
+ * and the value), or an error (the event cannot be measured, e.g. a sum meter without a numeric value).
+ */
+public sealed interface MeterReading {
+
+    record Skip() implements MeterReading {
+    }
+
+    /** {@code number} for count/sum/max/min/latest (1 for count); {@code distinct} for unique_count. */
+    record Contribution(SortedMap<String, String> group, BigDecimal number, String distinct) implements MeterReading {
+    }
+
+    record Invalid(String reason) implements MeterReading {
+    }
+
+    Skip SKIP = new Skip();
+
+    /** Whether checking an event for this meter needs its data (a count meter without a filter does not). */
+    static boolean readsData(Meter m) {
+        return m.aggregation().needsValue() || !m.filter().isEmpty();
+    }
+
+    /** Why the meter cannot measure this event, or null — without computing groups (the ingest check). */
+    static String problem(Meter m, String eventType, JsonNode data) {
+        if (!m.eventType().equals(eventType) || !m.filter().matches(data)) {
+            return null;
+        }
+        return switch (m.aggregation()) {
+            case COUNT -> null;
+            case UNIQUE_COUNT -> JsonValues.scalarText(m.valueProperty().read(data)) == null
+                    ? "meter '" + m.slug() + "' needs a value at " + m.valueProperty() : null;
+            default -> JsonValues.decimal(m.valueProperty().read(data)) == null
+                    ? "meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() : null;
+        };
+    }
+
+    static MeterReading of(Meter m, String eventType, JsonNode data) {
+        if (!m.eventType().equals(eventType) || !m.filter().matches(data)) {
+            return SKIP;
+        }
+        SortedMap<String, String> group = new TreeMap<>();
+        for (Map.Entry<String, JsonPath> g : m.groupBy().entrySet()) {
+            group.put(g.getKey(), JsonValues.scalarText(g.getValue().read(data)));
+        }
+        return switch (m.aggregation()) {
+            case COUNT -> new Contribution(group, BigDecimal.ONE, null);
+            case UNIQUE_COUNT -> {
+                String v = JsonValues.scalarText(m.valueProperty().read(data));
+                yield v == null
+                        ? new Invalid("meter '" + m.slug() + "' needs a value at " + m.valueProperty())
+                        : new Contribution(group, null, v);
+            }
+            default -> {
+                BigDecimal v = JsonValues.decimal(m.valueProperty().read(data));
+                yield v == null
+                        ? new Invalid("meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty())
+                        : new Contribution(group, v, null);
+            }
+        };
+    }
+}

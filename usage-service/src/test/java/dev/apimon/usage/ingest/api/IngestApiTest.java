@@ -1,0 +1,217 @@
+package dev.apimon.usage.ingest.api;
+
+import static dev.apimon.usage.support.Fixtures.batch;
+import static dev.apimon.usage.support.Fixtures.event;
+import static dev.apimon.usage.support.Fixtures.hoursAgo;
+import static dev.apimon.usage.support.Fixtures.ingest;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apimon.testinfra.KafkaResource;
+import dev.apimon.testinfra.KeycloakResource;
+import dev.apimon.testinfra.PostgresResource;
+import dev.apimon.testinfra.Tokens;
+import dev.apimon.usage.support.Fixtures;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(KeycloakResource.class)
+class IngestApiTest {
+    @Inject
+    AgroalDataSource db;
+
+    /** A fresh event type with a sum meter (bytes) and a count meter on it, and a fresh customer. */
+    record Setup(String type, String bytes, String calls, String customer) {
+    }
+
+    Setup setup() {
+        String type = Fixtures.unique("ingest") + ".request";
+        String bytes = Fixtures.unique("bytes");
+        String calls = Fixtures.unique("calls");
+        Fixtures.createMeter("{\"slug\": \"" + bytes + "\", \"event_type\": \"" + type + "\", \"aggregation\": \"sum\", \"value_property\": \"$.bytes\"}");
+        Fixtures.createMeter("{\"slug\": \"" + calls + "\", \"event_type\": \"" + type + "\", \"aggregation\": \"count\"}");
+        return new Setup(type, bytes, calls, Fixtures.insertCustomer(db, Fixtures.customerId(), null));
+    }
+
+    JsonNode awaitUsage(String meter, String customer, Instant hour, String expected) {
+        return Fixtures.await(meter + " = " + expected, Duration.ofSeconds(20),
+                () -> Fixtures.usage(meter, customer, hour, hour.plus(1, ChronoUnit.HOURS), "hour", null),
+                d -> d.size() == 1 && d.get(0).get("value").asText().equals(expected));
+    }
+
+    @Test
+    void aBatchIsAnsweredWithAcceptedDuplicatesAndRejectedPerIndex() {
+        Setup s = setup();
+        Instant t = hoursAgo(3).plusSeconds(600);
+        ObjectNode noId = event("x", s.customer(), t, s.type(), "{\"bytes\": 1}");
+        noId.remove("id");
+        ObjectNode noTime = event("b", s.customer(), t, s.type(), "{\"bytes\": 1}");
+        noTime.remove("time");
+        ObjectNode noType = event("c", s.customer(), t, s.type(), "{\"bytes\": 1}");
+        noType.remove("type");
+        ingest(batch(event("a", s.customer(), t, s.type(), "{\"bytes\": 5120}"), noId, noTime, noType,
+                event("d", "cus_doesnotexist00000000", t, s.type(), "{\"bytes\": 1}"),
+                event("e", s.customer(), t, s.type(), "{\"bytes\": \"a lot\"}"),
+                event("a", s.customer(), t.plusSeconds(60), s.type(), "{\"bytes\": 5120}")))
+                .then().statusCode(202).contentType("application/json")
+                .body("accepted", equalTo(1)).body("duplicates", equalTo(1))
+                .body("rejected.index", contains(1, 2, 3, 4, 5))
+                .body("rejected.id", contains(null, "b", "c", "d", "e"))
+                .body("rejected.error", contains("id is missing", "time is missing", "type is missing",
+                        "unknown customer 'cus_doesnotexist00000000'", "meter '" + s.bytes() + "' needs a numeric value at $.bytes"));
+        Instant hour = t.truncatedTo(ChronoUnit.HOURS);
+        awaitUsage(s.bytes(), s.customer(), hour, "5120");
+        awaitUsage(s.calls(), s.customer(), hour, "1");
+    }
+
+    @Test
+    void aRequestWithoutAnyValidEventIs400WithEveryItemsReason() {
+        Setup s = setup();
+        ObjectNode noTime = event("b", s.customer(), hoursAgo(1), s.type(), "{}");
+        noTime.remove("time");
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH)
+                .body(batch(noTime, event("c", s.customer(), Instant.now().plus(1, ChronoUnit.DAYS), s.type(), "{\"bytes\": 1}")))
+                .post("/v1/events").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.index", contains(0, 1))
+                .body("errors.message", contains("time is missing", "time is more than 5 minutes in the future"));
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).body("[]").post("/v1/events").then().statusCode(400)
+                .body("errors[0].field", equalTo("body"));
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).body("[{\"id\": ").post("/v1/events").then().statusCode(400)
+                .contentType("application/problem+json");
+        ArrayNode tooMany = Fixtures.JSON.createArrayNode();
+        for (int i = 0; i < 1001; i++) {
+            tooMany.add(event("big-" + i, s.customer(), hoursAgo(1), s.type(), "{\"bytes\": 1}"));
+        }
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).body(tooMany.toString()).post("/v1/events").then()
+                .statusCode(400).body("detail", org.hamcrest.Matchers.containsString("at most 1000"));
+    }
+
+    @Test
+    void aDuplicateWithADifferentTimestampIsNeverCountedTwice() {
+        Setup s = setup();
+        Instant first = hoursAgo(5).plusSeconds(30);
+        Instant other = hoursAgo(2).plusSeconds(30);
+        ingest(batch(event("req-1", s.customer(), first, s.type(), "{\"bytes\": 100}"))).then().statusCode(202)
+                .body("accepted", equalTo(1)).body("duplicates", equalTo(0));
+        // the same (source, id) again, later and with another timestamp and data: a duplicate
+        ingest(batch(event("req-1", s.customer(), other, s.type(), "{\"bytes\": 999}"))).then().statusCode(202)
+                .body("accepted", equalTo(0)).body("duplicates", equalTo(1)).body("rejected", hasSize(0));
+        // another source with the same id is another event
+        ObjectNode otherSource = event("req-1", s.customer(), first, s.type(), "{\"bytes\": 1}");
+        otherSource.put("source", "billing-batch");
+        ingest(batch(otherSource)).then().statusCode(202).body("accepted", equalTo(1));
+        awaitUsage(s.bytes(), s.customer(), first.truncatedTo(ChronoUnit.HOURS), "101");
+        assertEquals(0, Fixtures.usage(s.bytes(), s.customer(), other.truncatedTo(ChronoUnit.HOURS),
+                other.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS), "hour", null).size());
+        assertEquals(2, Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE customer_id = ?", s.customer()));
+    }
+
+    @Test
+    void aSingleCloudEventIsPublishedAsABinaryCloudEventKeyedByTheCustomerId() {
+        Setup s = setup();
+        String external = Fixtures.unique("acme");
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), external);
+        Instant t = hoursAgo(1).plusSeconds(42);
+        ObjectNode e = event(Fixtures.unique("req"), external, t, s.type(), "{\"endpoint\": \"GET /pets\", \"bytes\": 12.5}");
+        e.put("env", "test");
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.SINGLE).body(e.toString()).post("/v1/events")
+                .then().statusCode(202).body("accepted", equalTo(1));
+        List<ConsumerRecord<String, byte[]>> records = Fixtures.read(KafkaResource.bootstrapServers(), "usage.events",
+                r -> e.get("id").asText().equals(Fixtures.header(r, "ce_id")));
+        assertEquals(1, records.size());
+        ConsumerRecord<String, byte[]> r = records.get(0);
+        assertEquals(customer, r.key());
+        assertEquals("1.0", Fixtures.header(r, "ce_specversion"));
+        assertEquals("petstore-gateway", Fixtures.header(r, "ce_source"));
+        assertEquals(s.type(), Fixtures.header(r, "ce_type"));
+        assertEquals(customer, Fixtures.header(r, "ce_subject"), "the subject is resolved to the customer id");
+        assertEquals(t.toString(), Fixtures.header(r, "ce_time"));
+        assertEquals("application/json", Fixtures.header(r, "content-type"));
+        assertEquals("test", Fixtures.header(r, "apimon_env"));
+        assertEquals("12.5", Fixtures.value(r).get("bytes").decimalValue().toPlainString());
+        assertEquals("GET /pets", Fixtures.value(r).get("endpoint").asText());
+    }
+
+    @Test
+    void anIdempotencyKeyRepeatGetsTheFirstAnswer() {
+        Setup s = setup();
+        String body = batch(event("k1", s.customer(), hoursAgo(1), s.type(), "{\"bytes\": 1}"),
+                event("k2", s.customer(), hoursAgo(1), s.type(), "{\"bytes\": 2}"));
+        String key = Fixtures.unique("idem");
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).header("Idempotency-Key", key).body(body)
+                .post("/v1/events").then().statusCode(202).body("accepted", equalTo(2)).body("duplicates", equalTo(0));
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).header("Idempotency-Key", key).body(body)
+                .post("/v1/events").then().statusCode(202).body("accepted", equalTo(2)).body("duplicates", equalTo(0));
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).body(body)
+                .post("/v1/events").then().statusCode(202).body("accepted", equalTo(0)).body("duplicates", equalTo(2));
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).header("Idempotency-Key", key).body(body.replace("k2", "k3"))
+                .post("/v1/events").then().statusCode(422).body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+    }
+
+    @Test
+    void onlyWritersAndAdminsIngest() {
+        Setup s = setup();
+        String body = batch(event(Fixtures.unique("r"), s.customer(), hoursAgo(1), s.type(), "{\"bytes\": 1}"));
+        given().auth().oauth2(Tokens.alice()).contentType(Fixtures.BATCH).body(body).post("/v1/events").then().statusCode(403)
+                .contentType("application/problem+json");
+        given().contentType(Fixtures.BATCH).body(body).post("/v1/events").then().statusCode(401);
+        given().auth().oauth2(Tokens.admin()).contentType(Fixtures.BATCH).body(body).post("/v1/events").then().statusCode(202)
+                .body("accepted", equalTo(1));
+        given().auth().oauth2(Fixtures.writer()).contentType("text/plain").body(body).post("/v1/events").then().statusCode(415);
+    }
+
+    @Test
+    void aRetryAfterTheLedgerFailedToCommitIsCountedOnce() throws Exception {
+        Setup s = setup();
+        // the ledger's commit fails AFTER Kafka committed the events: a deferred trigger raises at COMMIT
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE OR REPLACE FUNCTION test_fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF NEW.key LIKE '%13:flaky-gateway%' THEN RAISE EXCEPTION 'injected commit failure'; END IF; RETURN NULL; END $$");
+            st.execute("CREATE CONSTRAINT TRIGGER test_fail_commit AFTER INSERT ON dedup_ledger DEFERRABLE INITIALLY DEFERRED "
+                    + "FOR EACH ROW EXECUTE FUNCTION test_fail_commit()");
+        }
+        Instant t = hoursAgo(4).plusSeconds(5);
+        ObjectNode e = event(Fixtures.unique("req"), s.customer(), t, s.type(), "{\"bytes\": 7}");
+        e.put("source", "flaky-gateway");
+        try {
+            // Kafka has the event, so it is accepted even though the ledger could not record it
+            ingest(batch(e)).then().statusCode(202).body("accepted", equalTo(1));
+            assertEquals(0, Fixtures.count(db, "SELECT count(*) FROM dedup_ledger WHERE key LIKE ?", s.customer().length() + ":" + s.customer() + "%"));
+        } finally {
+            try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER test_fail_commit ON dedup_ledger");
+            }
+        }
+        // the client retries (it may not trust the first answer): the ledger has no claim, so it is published again...
+        ingest(batch(e)).then().statusCode(202).body("accepted", equalTo(1));
+        String id = e.get("id").asText();
+        assertEquals(2, Fixtures.read(KafkaResource.bootstrapServers(), "usage.events", r -> id.equals(Fixtures.header(r, "ce_id"))).size());
+        // ...and the aggregator counts it once
+        awaitUsage(s.bytes(), s.customer(), t.truncatedTo(ChronoUnit.HOURS), "7");
+        awaitUsage(s.calls(), s.customer(), t.truncatedTo(ChronoUnit.HOURS), "1");
+        Fixtures.sleep(1000); // give a wrongly applied second copy the time to show
+        awaitUsage(s.bytes(), s.customer(), t.truncatedTo(ChronoUnit.HOURS), "7");
+        assertEquals(1, Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE customer_id = ?", s.customer()));
+        // from now on the ledger knows it
+        ingest(batch(e)).then().statusCode(202).body("accepted", equalTo(0)).body("duplicates", equalTo(1));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.apimon.usage.meters.domain;
+
+import static dev.apimon.usage.meters.domain.JsonPathTest.json;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class MeterFilterTest {
+
+    @Test
+    void equalityRangesAndSets() throws Exception {
+        MeterFilter f = MeterFilter.parse(json("{\"$.method\": \"GET\", \"$.status\": {\"gte\": 200, \"lt\": 300}, "
+                + "\"$.region\": {\"in\": [\"eu\", \"us\"]}}"));
+        assertTrue(f.matches(json("{\"method\": \"GET\", \"status\": 204, \"region\": \"eu\"}")));
+        assertTrue(f.matches(json("{\"method\": \"GET\", \"status\": \"200.0\", \"region\": \"us\"}")), "numbers compare numerically");
+        assertFalse(f.matches(json("{\"method\": \"GET\", \"status\": 300, \"region\": \"eu\"}")));
+        assertFalse(f.matches(json("{\"method\": \"POST\", \"status\": 200, \"region\": \"eu\"}")));
+        assertFalse(f.matches(json("{\"method\": \"GET\", \"status\": 200, \"region\": \"ap\"}")));
+        assertFalse(f.matches(json("{\"method\": \"GET\", \"region\": \"eu\"}")), "a missing value is not in a range");
+    }
+
+    @Test
+    void negationsAndExistence() throws Exception {
+        MeterFilter f = MeterFilter.parse(json("{\"$.status\": {\"ne\": 500, \"nin\": [502, 503]}, \"$.user\": {\"exists\": true}}"));
+        assertTrue(f.matches(json("{\"status\": 200, \"user\": \"u1\"}")));
+        assertFalse(f.matches(json("{\"status\": 500, \"user\": \"u1\"}")));
+        assertFalse(f.matches(json("{\"status\": 503, \"user\": \"u1\"}")));
+        assertFalse(f.matches(json("{\"status\": 200}")));
+        assertTrue(MeterFilter.parse(json("{\"$.flag\": true}")).matches(json("{\"flag\": true}")));
+        assertFalse(MeterFilter.parse(json("{\"$.flag\": true}")).matches(json("{\"flag\": \"true\"}")), "a boolean is not a string");
+    }
+
+    @Test
+    void invalidFiltersNameThePath() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MeterFilter.parse(json("{\"$.status\": {\"between\": [1, 2]}}")));
+        assertTrue(e.getMessage().contains("$.status") && e.getMessage().contains("between"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json("{\"$.status\": {\"gt\": \"x\"}}")));
+        assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json("{\"status\": 1}")));
+        assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json("[1]")));
+    }
+}

@@ -1,0 +1,64 @@
+package dev.apimon.usage.meters.domain;
+
+import static dev.apimon.usage.meters.domain.JsonPathTest.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MeterReadingTest {
+    static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+
+    static Meter meter(String agg, String value, Map<String, String> groups, String filter) throws Exception {
+        return MeterDefinitions.validate("m_" + agg, "api.request", agg, value, groups, filter == null ? null : json(filter), NOW);
+    }
+
+    @Test
+    void sumReadsExactDecimalsFromNumbersAndNumericStrings() throws Exception {
+        Meter m = meter("sum", "$.gb", Map.of("region", "$.region"), null);
+        var r = (MeterReading.Contribution) MeterReading.of(m, "api.request", json("{\"gb\": 0.1, \"region\": \"eu\"}"));
+        assertEquals("0.1", r.number().toPlainString());
+        assertEquals(Map.of("region", "eu"), r.group());
+        var s = (MeterReading.Contribution) MeterReading.of(m, "api.request", json("{\"gb\": \"12.50\"}"));
+        assertEquals(0, s.number().compareTo(new java.math.BigDecimal("12.5")));
+        assertTrue(s.group().containsKey("region") && s.group().get("region") == null, "a missing group value is null");
+    }
+
+    @Test
+    void nonNumericValuesAreInvalidForNumericMeters() throws Exception {
+        for (String agg : new String[] {"sum", "max", "min", "latest"}) {
+            Meter m = meter(agg, "$.gb", Map.of(), null);
+            assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(m, "api.request", json("{\"gb\": \"lots\"}")), agg);
+            assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(m, "api.request", json("{\"gb\": true}")), agg);
+            assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(m, "api.request", json("{}")), agg);
+        }
+        Meter unique = meter("unique_count", "$.user", Map.of(), null);
+        assertEquals("42", ((MeterReading.Contribution) MeterReading.of(unique, "api.request", json("{\"user\": 42}"))).distinct());
+        assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(unique, "api.request", json("{\"user\": null}")));
+    }
+
+    @Test
+    void otherTypesAndFilteredEventsAreSkipped() throws Exception {
+        Meter m = meter("count", null, Map.of(), "{\"$.status\": {\"lt\": 400}}");
+        assertInstanceOf(MeterReading.Skip.class, MeterReading.of(m, "api.other", json("{\"status\": 200}")));
+        assertInstanceOf(MeterReading.Skip.class, MeterReading.of(m, "api.request", json("{\"status\": 500}")));
+        assertEquals(1, ((MeterReading.Contribution) MeterReading.of(m, "api.request", json("{\"status\": 200}"))).number().intValue());
+    }
+
+    @Test
+    void definitionsAreValidatedFieldByField() {
+        var e = assertThrows(MeterDefinitions.InvalidMeter.class, () -> MeterDefinitions.validate("Bad Slug", " ", "avg", null,
+                Map.of("Endpoint", "$.endpoint", "ok", "endpoint"), new ObjectMapper().createArrayNode(), NOW));
+        assertEquals(java.util.Set.of("slug", "event_type", "aggregation", "group_by.Endpoint", "group_by.ok", "filter"),
+                e.violations().stream().map(MeterDefinitions.Violation::field).collect(java.util.stream.Collectors.toSet()));
+        var sum = assertThrows(MeterDefinitions.InvalidMeter.class, () -> MeterDefinitions.validate("s", "t", "sum", null, null, null, NOW));
+        assertEquals("value_property", sum.violations().get(0).field());
+        var count = assertThrows(MeterDefinitions.InvalidMeter.class, () -> MeterDefinitions.validate("c", "t", "count", "$.x", null, null, NOW));
+        assertEquals("value_property", count.violations().get(0).field());
+    }
+}
