@@ -46,6 +46,9 @@ class SimulationResourceTest {
     @Inject
     MutableClock clock;
 
+    @Inject
+    javax.sql.DataSource db;
+
     private String code;
     private String a;
     private String b;
@@ -108,6 +111,16 @@ class SimulationResourceTest {
         awaitQuantity(b, "2026-03-01T00:00:00Z", "3800");
         awaitQuantity(c, "2026-03-01T00:00:00Z", "100");
         awaitQuantity(late, "2026-04-01T00:00:00Z", "0");
+        // customers.events is consumed apart from the usage: segments select by attributes, so wait for all four
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (var c = db.getConnection(); var ps = c.prepareStatement(
+                    "SELECT count(*) FROM rating_customers WHERE attributes->>'cohort' = ?")) {
+                ps.setString(1, cohort);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() && rs.getInt(1) == 4;
+                }
+            }
+        });
     }
 
     private static void awaitQuantity(String cus, String start, String quantity) {
