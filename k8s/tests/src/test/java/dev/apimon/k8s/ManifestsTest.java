@@ -326,6 +326,23 @@ class ManifestsTest {
         assertNone(p, "Services that route nowhere", r);
     }
 
+    /** Stripe must reach its webhook, and nothing else of invoice-service may be routed from outside. */
+    @ParameterizedTest(name = "{0}: the Stripe webhook is routed, and only it, to invoice-service")
+    @MethodSource("overlays")
+    void stripeWebhookIsTheOnlyPublicInvoicePath(String overlay) {
+        Render r = Render.of(overlay);
+        List<String> routes = new ArrayList<>();
+        for (Ingress ing : r.all(Ingress.class)) {
+            for (IngressRule rule : ing.getSpec().getRules()) {
+                rule.getHttp().getPaths().stream().filter(path -> "invoice-service".equals(path.getBackend().getService().getName()))
+                        .forEach(path -> routes.add(ing.getMetadata().getName() + " " + rule.getHost() + " "
+                                + path.getPathType() + " " + path.getPath()));
+            }
+        }
+        assertEquals(1, routes.size(), "invoice-service routes: " + routes);
+        assertTrue(routes.get(0).endsWith(" Exact /v1/webhooks/stripe"), routes.get(0));
+    }
+
     @ParameterizedTest(name = "{0}: Ingress backends exist")
     @MethodSource("overlays")
     void ingressBackendsExist(String overlay) {

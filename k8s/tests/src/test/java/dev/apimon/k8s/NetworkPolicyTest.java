@@ -20,11 +20,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The network rules: default-deny ingress; only portal-bff, quota-service and usage-service accept traffic from
- * other namespaces (plus Prometheus scraping); each service reaches exactly the services and infrastructure it uses.
+ * The network rules: default-deny ingress; only portal-bff, quota-service, usage-service and invoice-service (Stripe
+ * webhooks, through one exact Ingress path - see ManifestsTest) accept traffic from other namespaces (plus Prometheus
+ * scraping); each service reaches exactly the services and infrastructure it uses.
  */
 class NetworkPolicyTest {
-    static final Set<String> PUBLIC = Set.of("portal-bff", "quota-service", "usage-service");
+    static final Set<String> PUBLIC = Set.of("portal-bff", "quota-service", "usage-service", "invoice-service");
     static final Map<String, String> MONITORING_NAMESPACES = Map.of("apimon.dev/monitoring", "true");
 
     /** Who calls whom over REST (ARCHITECTURE.md): portal-bff calls every service, invoice-service calls rating. */
