@@ -188,3 +188,7 @@ echo
 echo "decisions of the measured checks runs (counter increments; degraded=\"true\" would be answers without Redis):"
 sed 's/^/  /' "$WORK/checks-metrics.txt" 2>/dev/null || true
 echo "raw wrk output and logs: $WORK"
+# one machine-readable line for bin/apimon bench: the first connection count (8 by default)
+awk -F'\t' -v c="${CONNECTIONS%% *}" '$2 == c { rps[$1] = $4; p99[$1] = $6 }
+  END { printf "BENCH conns=%s checks_per_s=%s checks_p99_ms=%s floor_per_s=%s floor_p99_ms=%s bucket4j_per_s=%s bucket4j_p99_ms=%s\n",
+        c, rps["checks"], p99["checks"], rps["floor"], p99["floor"], rps["bucket4j"], p99["bucket4j"] }' "$RESULTS"

@@ -189,3 +189,5 @@ $(cat "$WORK/summary.txt")
   service log:
 $(grep -o 'simulation sim_[a-z0-9]*: .*' "$WORK/service.log" | sed 's/^/    /')
 REPORT
+# one machine-readable line for bin/apimon bench: the best of the runs (the first pays for cold caches)
+echo "BENCH customers=$CUSTOMERS months=$MONTHS simulation_s=$(printf '%s\n' "${FIGURES[@]}" | sort -g | head -1) simulation_runs_s=$(IFS=,; echo "${FIGURES[*]}")"

@@ -181,3 +181,5 @@ usage-service benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  ($(nproc) cores, $(uname -
   ingest -> aggregate latency, idle ($PROBES probes at 20/s):        p50 $(val latency_idle_p50_ms) ms, p99 $(val latency_idle_p99_ms) ms, max $(val latency_idle_max_ms) ms
   ingest -> aggregate latency, under $(val latency_load_events_per_s) events/s of load:       p50 $(val latency_load_p50_ms) ms, p99 $(val latency_load_p99_ms) ms, max $(val latency_load_max_ms) ms
 REPORT
+# one machine-readable line for bin/apimon bench
+echo "BENCH ingest_events_per_s=$INGEST kafka_producer_records_per_s=${PERF_RATE%.*} ingest_to_aggregate_p99_ms=$(val latency_idle_p99_ms) ingest_to_aggregate_load_p99_ms=$(val latency_load_p99_ms)"

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Benchmark (run by invoice-service/bench/close-periods.sh, skipped otherwise): N subscriptions (default 10,000) are
+ * Benchmark (run by bench/invoice/run.sh, skipped otherwise): N subscriptions (default 10,000) are
  * seeded into invoice-service's view, their opening invoices are issued, then ONE billing run closes all their
  * periods — rated period from the rating stand-in over HTTP with a client-credentials token, draft, credits/tax,
  * gap-free number, finalization, billing.invoices outbox event and Stripe sync job for each — and is timed.
@@ -92,8 +92,10 @@ class PeriodCloseBench {
                         + "  seed view (SQL):                 %6.1f s%n"
                         + "  opening invoices (1 billing run):  %6.1f s (%.0f invoices/s)%n"
                         + "  PERIOD CLOSE (1 billing run):      %6.1f s (%.0f invoices/s): rated period over HTTP, draft, finalize, number, "
-                        + "outbox event, Stripe job each%n",
-                n, Runtime.getRuntime().availableProcessors(), seedSeconds, openSeconds, n / openSeconds, closeSeconds, n / closeSeconds);
+                        + "outbox event, Stripe job each%n"
+                        + "BENCH subscriptions=%d period_close_s=%.1f%n",
+                n, Runtime.getRuntime().availableProcessors(), seedSeconds, openSeconds, n / openSeconds, closeSeconds, n / closeSeconds,
+                n, closeSeconds);
         System.out.println(report);
         Path out = Path.of("target", "bench", "period-close.txt");
         Files.createDirectories(out.getParent());
