@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Starting, waiting for and stopping the server processes the tests use. */
-final class Processes {
+/** Starting, waiting for and stopping the server processes the tests use (also the end-to-end module's stack). */
+public final class Processes {
     private Processes() {
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
@@ -24,7 +24,7 @@ final class Processes {
         }
     }
 
-    static boolean listening(String host, int port) {
+    public static boolean listening(String host, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 500);
             return true;
@@ -33,7 +33,7 @@ final class Processes {
         }
     }
 
-    static Process start(List<String> command, Path dir, Path log) {
+    public static Process start(List<String> command, Path dir, Path log) {
         try {
             return new ProcessBuilder(command).directory(dir.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -42,7 +42,7 @@ final class Processes {
         }
     }
 
-    static void run(List<String> command, Path dir, Path log, Duration timeout) {
+    public static void run(List<String> command, Path dir, Path log, Duration timeout) {
         Process p = start(command, dir, log);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -58,7 +58,7 @@ final class Processes {
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier ready, Process process, Path log) {
+    public static void await(String what, Duration timeout, BooleanSupplier ready, Process process, Path log) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (process != null && !process.isAlive()) {
@@ -72,7 +72,7 @@ final class Processes {
         throw new IllegalStateException(what + " not ready after " + timeout + "; see " + log);
     }
 
-    static void stop(Process p) {
+    public static void stop(Process p) {
         if (p == null) {
             return;
         }
@@ -86,7 +86,7 @@ final class Processes {
         }
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
@@ -95,7 +95,7 @@ final class Processes {
         }
     }
 
-    static String javaBin() {
+    public static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

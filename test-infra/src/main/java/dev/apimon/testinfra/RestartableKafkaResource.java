@@ -1,11 +1,10 @@
-package dev.apimon.usage.support;
+package dev.apimon.testinfra;
 
-import dev.apimon.testinfra.RepoRoot;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -15,9 +14,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A private single-node KRaft broker like test-infra's KafkaResource, plus {@link #stopBroker()} /
- * {@link #startBroker()} for outage tests: the broker is killed (SIGKILL, as a crash) and restarted on the same
- * ports and data directory. Belongs in test-infra next to RedisResource's stopServer/startServer.
+ * A private single-node KRaft broker like {@link KafkaResource}, plus {@link #stopBroker()} / {@link #startBroker()}
+ * for outage tests: the broker is killed (SIGKILL, as a crash) and restarted on the same ports and data directory.
+ * One broker per JVM at a time (static, like {@link RedisResource}): usage-service's outage test and the end-to-end
+ * stack use it.
  */
 public class RestartableKafkaResource implements QuarkusTestResourceLifecycleManager {
     private static Process process;
@@ -33,13 +33,14 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
     public Map<String, String> start() {
         Path root = RepoRoot.find();
         Path libs = root.resolve(".cache/kafka/libs");
-        if (!Files.isDirectory(libs)) {
-            throw new IllegalStateException("Kafka jars missing in " + libs + ": run bin/apimon test (or mvn -f infra/kafka/pom.xml package)");
-        }
         try {
             dir = Files.createTempDirectory("apimon-kafka-restartable");
-            int port = freePort();
-            int controller = freePort();
+            if (!Files.isRegularFile(libs.resolve("kafka_2.13-4.3.1.jar"))) {
+                Processes.run(List.of("mvn", "-B", "-q", "-f", root.resolve("infra/kafka/pom.xml").toString(), "package"),
+                        root, dir.resolve("fetch.log"), Duration.ofMinutes(10));
+            }
+            int port = Processes.freePort();
+            int controller = Processes.freePort();
             Path props = dir.resolve("server.properties");
             Files.writeString(props, String.join("\n",
                     "process.roles=broker,controller", "node.id=1",
@@ -53,37 +54,29 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
                     "transaction.state.log.min.isr=1", "transaction.state.log.num.partitions=3",
                     "share.coordinator.state.topic.replication.factor=1", "share.coordinator.state.topic.min.isr=1",
                     "group.initial.rebalance.delay.ms=0", "auto.create.topics.enable=true", ""));
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cp = libs + "/*";
-            Process format = new ProcessBuilder(java, "-cp", cp, "kafka.tools.StorageTool", "format", "--standalone", "-t",
-                    Uuid.randomUuid().toString(), "-c", props.toString()).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("format.log").toFile()).start();
-            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-                throw new IllegalStateException("Kafka storage format failed; see " + dir.resolve("format.log"));
-            }
-            command = List.of(java, "-Xmx512m", "-Dkafka.logs.dir=" + dir.resolve("logs"), "-cp", cp, "kafka.Kafka", props.toString());
+            Processes.run(List.of(Processes.javaBin(), "-cp", cp, "kafka.tools.StorageTool", "format", "--standalone", "-t",
+                    Uuid.randomUuid().toString(), "-c", props.toString()), dir, dir.resolve("format.log"), Duration.ofMinutes(1));
+            command = List.of(Processes.javaBin(), "-Xmx512m", "-Dkafka.logs.dir=" + dir.resolve("logs"), "-cp", cp, "kafka.Kafka",
+                    props.toString());
             bootstrap = "127.0.0.1:" + port;
             startBroker();
             return Map.of("kafka.bootstrap.servers", bootstrap);
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** Starts the broker (again) on the same ports and data, and waits until it serves. */
     public static synchronized void startBroker() {
+        Path log = dir.resolve("kafka.log");
         try {
             process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.log").toFile())).start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!clusterUp()) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("Kafka broker did not start; see " + dir.resolve("kafka.log"));
-            }
-        }
+        Processes.await("Kafka broker", Duration.ofSeconds(60), RestartableKafkaResource::clusterUp, process, log);
     }
 
     /** Kills the broker as a crash would (SIGKILL). */
@@ -100,6 +93,11 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
         process = null;
     }
 
+    /** The broker's own log (appended across restarts), for diagnosing a failed test. */
+    public static Path logFile() {
+        return dir == null ? null : dir.resolve("kafka.log");
+    }
+
     private static boolean clusterUp() {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -109,13 +107,6 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
             return !admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty();
         } catch (Exception e) {
             return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.apimon.testinfra;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -8,13 +9,24 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Real access tokens from Keycloak's apimon realm (password grant of the public apimon-cli client). */
+/**
+ * Real access tokens from Keycloak's apimon realm: users by the password grant of the public apimon-cli client,
+ * service accounts (e.g. the gateway's apimon-gateway) by client credentials.
+ */
 public final class Tokens {
-    private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+    private static final Map<String, Token> CACHE = new ConcurrentHashMap<>();
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Token(String value, Instant expires) {
+        /** A minute of margin: a request that starts with the token must not see it expire on the way. */
+        boolean fresh() {
+            return Instant.now().isBefore(expires.minusSeconds(60));
+        }
+    }
 
     private Tokens() {
     }
@@ -31,13 +43,24 @@ public final class Tokens {
         return of("bob", "bob");
     }
 
-    /** Tokens live 5 minutes in the realm; one test run is shorter, so a per-JVM cache is safe. */
+    /**
+     * A user's token, cached until shortly before it expires (the realm's tokens live 15 minutes; the end-to-end
+     * module's JVM can run longer than one token lives).
+     */
     public static String of(String user, String password) {
-        return CACHE.computeIfAbsent(user, u -> fetch(u, password));
+        return cached("user:" + user, "grant_type=password&client_id=apimon-cli&username=" + enc(user) + "&password=" + enc(password));
     }
 
-    private static String fetch(String user, String password) {
-        String form = "grant_type=password&client_id=apimon-cli&username=" + enc(user) + "&password=" + enc(password);
+    /** A confidential client's service-account token (client credentials grant), cached like user tokens. */
+    public static String client(String clientId, String secret) {
+        return cached("client:" + clientId, "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret));
+    }
+
+    private static String cached(String key, String form) {
+        return CACHE.compute(key, (k, t) -> t != null && t.fresh() ? t : fetch(k, form)).value();
+    }
+
+    private static Token fetch(String who, String form) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create(KeycloakResource.issuer() + "/protocol/openid-connect/token"))
@@ -45,9 +68,10 @@ public final class Tokens {
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                throw new IllegalStateException("token for " + user + ": HTTP " + r.statusCode() + " " + r.body());
+                throw new IllegalStateException("token for " + who + ": HTTP " + r.statusCode() + " " + r.body());
             }
-            return JSON.readTree(r.body()).get("access_token").asText();
+            JsonNode body = JSON.readTree(r.body());
+            return new Token(body.get("access_token").asText(), Instant.now().plusSeconds(body.path("expires_in").asLong(300)));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.apimon.usage.support;
 
 import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.PostgresResource;
+import dev.apimon.testinfra.RestartableKafkaResource;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.List;
 import java.util.Map;
