@@ -5,8 +5,11 @@ const charts = {};
 let me = null;
 
 async function api(path, options = {}) {
-  const res = await fetch(path, { headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' }, credentials: 'same-origin', ...options });
-  if (res.status === 401) { location.href = '/'; throw new Error('signed out'); }
+  // X-Requested-With: JavaScript makes an expired session answer 499 instead of a redirect to the sign-in page
+  // (which fetch cannot follow across origins): then the page reloads and the browser signs in again.
+  const res = await fetch(path, { headers: { 'Accept': 'application/json', 'Content-Type': 'application/json', 'X-Requested-With': 'JavaScript' },
+    credentials: 'same-origin', ...options });
+  if (res.status === 401 || res.status === 499) { location.reload(); throw new Error('signed out'); }
   const text = await res.text();
   const body = text ? JSON.parse(text) : null;
   if (!res.ok) {
@@ -21,6 +24,7 @@ function state(id, text, isError = false) {
 }
 function money(amount, currency) { return amount == null ? '—' : `${amount} ${currency || ''}`.trim(); }
 function cell(text, cls) { const td = document.createElement('td'); td.textContent = text == null ? '' : text; if (cls) td.className = cls; return td; }
+function th(text, cls) { const h = document.createElement('th'); h.scope = 'col'; h.textContent = text; if (cls) h.className = cls; return h; }
 function row(...cells) { const tr = document.createElement('tr'); cells.forEach(c => tr.appendChild(c)); return tr; }
 
 // ---- spend (live)
@@ -61,7 +65,11 @@ async function loadSpend() {
   if (!spendSource && me && me.customer_id) {
     spendSource = new EventSource('/api/me/spend/stream');
     spendSource.onmessage = (ev) => renderSpend(JSON.parse(ev.data));
-    spendSource.onerror = () => { /* EventSource reconnects by itself */ };
+    spendSource.onerror = () => {
+      // EventSource reconnects by itself after a dropped connection; it gives up (CLOSED) when the answer is not a
+      // stream, e.g. once the session expired: then check the session (499 reloads the page) and open a new one.
+      if (spendSource.readyState === EventSource.CLOSED) { spendSource = null; setTimeout(loadSpend, 3000); }
+    };
   }
 }
 
@@ -95,6 +103,11 @@ async function loadUsage(ev) {
     charts.usage = new Chart($('usage-chart'), { type: 'bar', data: { labels: labels.map(l => l.slice(0, 16).replace('T', ' ')),
       datasets: Object.entries(series).map(([k, pts]) => ({ label: k, data: labels.map(l => (pts.find(pt => pt.x === l) || { y: 0 }).y) })) },
       options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } } });
+    const names = Object.keys(series);
+    $('usage-table-head').replaceChildren(row(th('Window'), ...names.map(n => th(n, 'num'))));
+    const body = $('usage-table-rows'); body.replaceChildren();
+    labels.forEach(l => body.appendChild(row(cell(l.slice(0, 16).replace('T', ' ')),
+      ...names.map(n => cell((data.find(d => d.window_start === l && (d.group && Object.keys(d.group).length ? Object.values(d.group).join(' / ') : meter) === n) || { value: '0' }).value, 'num')))));
   } catch (e) { state('usage-state', 'Usage is unavailable right now: ' + e.message, true); }
 }
 
@@ -168,7 +181,10 @@ async function loadCalculator() {
     const rows = $('calc-rows'); rows.replaceChildren();
     (r.data || []).forEach(p => rows.appendChild(row(cell(`${p.plan_name} (${p.plan_code} v${p.plan_version})`), cell(money(p.preview.subtotal, p.preview.currency), 'num'),
       cell(money(p.preview.minimum_commitment_true_up, p.preview.currency), 'num'), cell(money(p.preview.total, p.preview.currency), 'num'))));
-    $('calc-usage').textContent = 'Usage used: ' + Object.entries(r.usage || {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    const period = `${(r.usage_period_start || '').slice(0, 10)} → ${(r.usage_period_end || '').slice(0, 10)}`;
+    const usage = Object.entries(r.usage || {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'no usage';
+    $('calc-usage').textContent = (r.usage_source === 'last_period' ? `Priced with your usage of your last period (${period}): `
+      : `You have no closed period yet: priced with this period's usage so far (${period}): `) + usage;
     state('calc-state', (r.data || []).length ? '' : 'No published plans.');
   } catch (e) { state('calc-state', 'The calculator is unavailable right now: ' + e.message, true); }
 }
@@ -184,6 +200,8 @@ async function loadProvider(ev) {
       const h = document.createElement('h3'); h.textContent = `${rep.currency}: revenue ${rep.revenue} from ${rep.customers} customers, ARPU ${rep.arpu}`; body.appendChild(h);
       const t = document.createElement('table'); t.className = 'data'; t.innerHTML = '<thead><tr><th scope="col">Segment</th><th scope="col" class="num">Revenue</th></tr></thead>';
       const tb = document.createElement('tbody'); Object.entries(rep.by_segment).forEach(([k, v]) => tb.appendChild(row(cell(k), cell(v, 'num')))); t.appendChild(tb); body.appendChild(t);
+      const pt = document.createElement('table'); pt.className = 'data'; pt.innerHTML = '<thead><tr><th scope="col">Plan</th><th scope="col" class="num">Revenue</th></tr></thead>';
+      const pb = document.createElement('tbody'); Object.entries(rep.by_plan).forEach(([k, v]) => pb.appendChild(row(cell(k), cell(v, 'num')))); pt.appendChild(pb); body.appendChild(pt);
       const top = document.createElement('p'); top.textContent = 'Top customers: ' + rep.top_customers.map(c => `${c.customer_id} (${c.total})`).join(', '); body.appendChild(top);
       const near = document.createElement('p'); near.textContent = 'Within 10% of a quota: ' + (rep.near_limits.map(n => `${n.customer_id} ${n.meter} ${n.percent}%`).join(', ') || 'none'); body.appendChild(near);
       if (charts.provider) charts.provider.destroy();

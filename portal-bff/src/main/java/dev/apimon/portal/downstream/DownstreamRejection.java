@@ -14,6 +14,10 @@ public class DownstreamRejection extends RuntimeException {
         this.body = body;
     }
 
+    public int status() {
+        return status;
+    }
+
     public static class Mapper {
         @ServerExceptionMapper
         public Response relay(DownstreamRejection e) {

@@ -16,6 +16,7 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apimon.portal.support.ServicesStandIn;
+import dev.apimon.portal.support.SseClient;
 import dev.apimon.portal.support.SpendEvents;
 import dev.apimon.testinfra.KafkaResource;
 import dev.apimon.testinfra.KeycloakResource;
@@ -42,7 +43,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Every BFF endpoint, and that customer A never obtains B's data through any endpoint or parameter. */
+/**
+ * Every BFF endpoint, and that customer A never obtains B's data through any endpoint or parameter (the pricing
+ * calculator: {@link PricingCalculatorTest}).
+ */
 @QuarkusTest
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(KeycloakResource.class)
@@ -90,8 +94,6 @@ class PortalApiTest {
                 .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"budget\":\"150.00\",\"percentages\":[80]}")));
         w.stubFor(get(urlPathEqualTo("/v1/customers/cus_demo_alice/spend")).willReturn(aResponse().withHeader("Content-Type", "application/json")
                 .withBody(SpendEvents.spend("cus_demo_alice", "61.00", "12000"))));
-        w.stubFor(get(urlPathEqualTo("/v1/customers/cus_demo_alice/rated-periods")).willReturn(aResponse().withHeader("Content-Type", "application/json")
-                .withBody(SpendEvents.spend("cus_demo_alice", "58.00", "9000"))));
         w.stubFor(get(urlPathEqualTo("/v1/plans")).willReturn(aResponse().withHeader("Content-Type", "application/json")
                 .withBody("{\"data\":[{\"code\":\"free\",\"version\":1,\"name\":\"Free\"},{\"code\":\"pro\",\"version\":1,\"name\":\"Pro\"}]}")));
         w.stubFor(post(urlPathEqualTo("/v1/price-previews")).willReturn(aResponse().withHeader("Content-Type", "application/json")
@@ -151,6 +153,40 @@ class PortalApiTest {
     }
 
     @Test
+    void sseDeliversABurstOfChangesInOrderAndStaysOpen() throws Exception {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().auth().oauth2(Tokens.bob()).get("/api/me/spend").then().statusCode(200));
+        try (SseClient sse = SseClient.open("http://127.0.0.1:" + port + "/api/me/spend/stream", Tokens.bob())) {
+            sse.awaitEvent(e -> e.contains("cus_demo_bob"), Duration.ofSeconds(10)); // the current state first
+            // 40 changes in one Kafka batch: they reach the stream faster than one SSE write completes
+            List<String> burst = new ArrayList<>();
+            for (int i = 1; i <= 40; i++) {
+                burst.add(SpendEvents.spend("cus_demo_bob", "800.%02d".formatted(i), "49500"));
+            }
+            burst.add(SpendEvents.spend("cus_demo_bob", "777.00", "49500")); // back to the state the other tests expect
+            SpendEvents.publishAll("billing.spend", "cus_demo_bob", "com.apimon.spend.updated", burst);
+            Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                List<String> ev = sse.events();
+                int last = -1;
+                for (int i = 0; i < ev.size(); i++) {
+                    if (ev.get(i).contains("\"800.40\"")) {
+                        last = i;
+                    }
+                }
+                return last >= 0 && ev.subList(last, ev.size()).stream().anyMatch(e -> e.contains("\"777.00\"")) || sse.ended();
+            });
+            assertTrue(!sse.ended(), "the server closed the stream during the burst: " + sse.lines());
+            List<String> totals = sse.events().stream().map(e -> e.replaceAll(".*\"total\":\"([0-9.]+)\".*", "$1"))
+                    .filter(t -> t.startsWith("800.")).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i <= 40; i++) {
+                expected.add("800.%02d".formatted(i));
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(expected, totals, "one event per change, in order");
+        }
+    }
+
+    @Test
     void invoicesKeysUsageAndAlertsAreFetchedForTheTokensCustomerWithItsToken() {
         String alice = Tokens.alice();
         given().auth().oauth2(alice).get("/api/me/invoices?customer_id=cus_demo_bob").then().statusCode(200)
@@ -178,16 +214,6 @@ class PortalApiTest {
         // nothing was ever requested about bob from any service
         ServicesStandIn.server.verify(0, getRequestedFor(urlPathEqualTo("/v1/customers/cus_demo_bob/keys")));
         ServicesStandIn.server.verify(0, getRequestedFor(urlPathEqualTo("/v1/invoices")).withQueryParam("customer_id", equalTo("cus_demo_bob")));
-    }
-
-    @Test
-    void calculatorPricesEveryPublishedPlanWithLastPeriodsUsage() {
-        given().auth().oauth2(Tokens.alice()).get("/api/me/price-previews").then().statusCode(200)
-                .body("usage.api_calls", org.hamcrest.Matchers.equalTo("9000"))
-                .body("data.plan_code", org.hamcrest.Matchers.contains("free", "pro"))
-                .body("data[1].preview.total", org.hamcrest.Matchers.equalTo("49.00"));
-        ServicesStandIn.server.verify(2, postRequestedFor(urlPathEqualTo("/v1/price-previews"))
-                .withRequestBody(matching(".*\"api_calls\":\"9000\".*")));
     }
 
     @Test

@@ -33,6 +33,12 @@ class MeResourceTest {
     }
 
     @Test
+    void scriptRequestWithoutSessionAnswers499_notARedirectFetchCannotFollow() {
+        given().redirects().follow(false).header("X-Requested-With", "JavaScript").get("/api/me/spend").then().statusCode(499);
+        given().redirects().follow(false).header("X-Requested-With", "JavaScript").get("/api/me").then().statusCode(499);
+    }
+
+    @Test
     void browserWithoutSessionIsSentToKeycloak() {
         given().redirects().follow(false).get("/api/me").then().statusCode(302)
                 .header("Location", org.hamcrest.Matchers.startsWith(KeycloakResource.issuer() + "/protocol/openid-connect/auth"));

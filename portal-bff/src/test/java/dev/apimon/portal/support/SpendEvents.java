@@ -2,11 +2,15 @@ package dev.apimon.portal.support;
 
 import dev.apimon.testinfra.KafkaResource;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Publishes billing.spend / customers.events snapshots to the test broker, as rating-service and key-service do. */
@@ -27,17 +31,29 @@ public final class SpendEvents {
     }
 
     public static void publish(String topic, String key, String type, String json) throws Exception {
+        publishAll(topic, key, type, List.of(json));
+    }
+
+    /** Several records back to back from one producer (one batch: the consumer gets them in one poll). */
+    public static void publishAll(String topic, String key, String type, List<String> jsons) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
-            ProducerRecord<String, String> r = new ProducerRecord<>(topic, key, json);
-            r.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
-            r.headers().add("ce_id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
-            r.headers().add("ce_type", type.getBytes(StandardCharsets.UTF_8));
-            r.headers().add("ce_source", "test".getBytes(StandardCharsets.UTF_8));
-            r.headers().add("content-type", "application/json".getBytes(StandardCharsets.UTF_8));
-            producer.send(r).get();
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (String json : jsons) {
+                ProducerRecord<String, String> r = new ProducerRecord<>(topic, key, json);
+                r.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
+                r.headers().add("ce_id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+                r.headers().add("ce_type", type.getBytes(StandardCharsets.UTF_8));
+                r.headers().add("ce_source", "test".getBytes(StandardCharsets.UTF_8));
+                r.headers().add("content-type", "application/json".getBytes(StandardCharsets.UTF_8));
+                sent.add(producer.send(r));
+            }
+            for (Future<RecordMetadata> f : sent) {
+                f.get();
+            }
         }
     }
 }

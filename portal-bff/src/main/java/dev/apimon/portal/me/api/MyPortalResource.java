@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.portal.downstream.Downstream;
+import dev.apimon.portal.downstream.DownstreamRejection;
 import dev.apimon.portal.downstream.InvoiceClient;
 import dev.apimon.portal.downstream.KeyClient;
+import dev.apimon.portal.downstream.RatedPeriodsClient;
 import dev.apimon.portal.downstream.RatingClient;
 import dev.apimon.portal.downstream.UsageClient;
 import io.quarkus.security.Authenticated;
@@ -25,6 +27,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
 
 /**
  * The signed-in customer's usage, invoices, keys, alerts and pricing calculator. Every call is about the
@@ -35,19 +38,22 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class MyPortalResource {
+    private static final Logger LOG = Logger.getLogger(MyPortalResource.class);
     private final MyAccount me;
     private final Downstream downstream;
     private final RatingClient rating;
     private final KeyClient keys;
     private final UsageClient usage;
     private final InvoiceClient invoices;
+    private final RatedPeriodsClient ratedPeriods;
     private final ObjectMapper json;
 
-    public MyPortalResource(MyAccount me, Downstream downstream, @RestClient RatingClient rating, @RestClient KeyClient keys,
-                            @RestClient UsageClient usage, @RestClient InvoiceClient invoices, ObjectMapper json) {
+    public MyPortalResource(MyAccount me, Downstream downstream, @RestClient RatingClient rating, @RestClient RatedPeriodsClient ratedPeriods,
+                            @RestClient KeyClient keys, @RestClient UsageClient usage, @RestClient InvoiceClient invoices, ObjectMapper json) {
         this.me = me;
         this.downstream = downstream;
         this.rating = rating;
+        this.ratedPeriods = ratedPeriods;
         this.keys = keys;
         this.usage = usage;
         this.invoices = invoices;
@@ -152,16 +158,16 @@ public class MyPortalResource {
     @GET
     @Path("/price-previews")
     @Operation(summary = "What would I pay on each plan", description = "Every published plan priced with my last closed "
-            + "period's usage (or this period's so far when there is none).")
+            + "period's usage (or this period's so far when there is none); usage_source says which.")
     public JsonNode pricePreviews() {
         String customer = me.customerId();
-        JsonNode usageMap = lastUsage(customer);
+        UsageBasis basis = lastUsage(customer);
         JsonNode plans = downstream.call("rating-service", auth -> rating.plans(auth, "published", 200));
         ArrayNode out = json.createArrayNode();
         for (JsonNode plan : plans.path("data")) {
             ObjectNode req = json.createObjectNode();
             req.set("plan", json.createObjectNode().put("code", plan.path("code").asText()).put("version", plan.path("version").asInt()));
-            req.set("usage", usageMap);
+            req.set("usage", basis.usage());
             JsonNode preview = downstream.call("rating-service", auth -> rating.preview(auth, req));
             ObjectNode row = json.createObjectNode();
             row.put("plan_code", plan.path("code").asText());
@@ -170,15 +176,15 @@ public class MyPortalResource {
             row.set("preview", preview);
             out.add(row);
         }
-        ObjectNode result = json.createObjectNode();
-        result.set("usage", usageMap);
+        ObjectNode result = basis.describe(json.createObjectNode());
         result.set("data", out);
         return result;
     }
 
     @POST
     @Path("/price-previews")
-    @Operation(summary = "Price a plan with my usage or with the usage I give")
+    @Operation(summary = "Price a plan with my usage or with the usage I give",
+            description = "Only plan and usage are read from the body; the customer is always the token's.")
     public JsonNode pricePreview(JsonNode body) {
         String customer = me.customerId();
         if (body == null || !body.has("plan")) {
@@ -186,21 +192,46 @@ public class MyPortalResource {
         }
         ObjectNode req = json.createObjectNode();
         req.set("plan", body.get("plan"));
-        req.set("usage", body.has("usage") ? body.get("usage") : lastUsage(customer));
+        req.set("usage", body.has("usage") ? body.get("usage") : lastUsage(customer).usage());
         return downstream.call("rating-service", auth -> rating.preview(auth, req));
     }
 
-    /** Quantities per meter of the last closed period, else of the current one. */
-    private JsonNode lastUsage(String customer) {
+    /** The usage the calculator prices, and where it comes from. */
+    record UsageBasis(ObjectNode usage, String source, String periodStart, String periodEnd) {
+        ObjectNode describe(ObjectNode out) {
+            out.set("usage", usage);
+            out.put("usage_source", source);
+            out.put("usage_period_start", periodStart);
+            out.put("usage_period_end", periodEnd);
+            return out;
+        }
+    }
+
+    /**
+     * Quantities per meter of the last closed period, else of the current one so far. The current period comes from
+     * rating with the user's token; the previous one from rating's admin-only rated periods with the portal-bff
+     * service account — always for {@code customer}, the token's own customer_id, never anything from the request.
+     */
+    private UsageBasis lastUsage(String customer) {
         JsonNode current = downstream.call("rating-service", auth -> rating.spend(auth, customer));
         JsonNode period = current;
+        String source = "current_period";
         String start = current.path("period_start").asText(null);
         if (start != null) {
             try {
                 String previousStart = Instant.parse(start).minusMillis(1).toString();
-                period = downstream.call("rating-service", auth -> rating.ratedPeriod(auth, customer, previousStart));
-            } catch (RuntimeException noPreviousPeriod) {
-                period = current;
+                JsonNode previous = downstream.asService("rating-service", () -> ratedPeriods.ratedPeriod(customer, previousStart));
+                if (customer.equals(previous.path("customer_id").asText(customer))) {
+                    period = previous;
+                    source = "last_period";
+                }
+            } catch (DownstreamRejection noPreviousPeriod) {
+                // 400 (the subscription started this period) or 404: there is no previous period to price
+                if (noPreviousPeriod.status() != 400 && noPreviousPeriod.status() != 404) {
+                    LOG.warnf("rated period of %s refused (HTTP %d): the calculator uses the current period", customer, noPreviousPeriod.status());
+                }
+            } catch (RuntimeException unavailable) {
+                LOG.warnf("rated period of %s unavailable (%s): the calculator uses the current period", customer, unavailable.getMessage());
             }
         }
         ObjectNode usageMap = json.createObjectNode();
@@ -209,6 +240,6 @@ public class MyPortalResource {
                 usageMap.put(line.get("meter").asText(), line.path("quantity").asText("0"));
             }
         }
-        return usageMap;
+        return new UsageBasis(usageMap, source, period.path("period_start").asText(null), period.path("period_end").asText(null));
     }
 }
