@@ -106,7 +106,8 @@ class SubscriptionResourceTest {
 
     @Test
     void assignDefaultsToTheLatestPublishedVersion_anchorsMonthlyPeriods_andPublishesTheSnapshot() {
-        clock.set(Instant.parse("2026-01-31T10:00:00Z"));
+        // mid-hour: the anchor is the start of the hour, so the first period owns the hourly usage bucket it starts in
+        clock.set(Instant.parse("2026-01-31T10:41:07Z"));
         String cus = customer();
         assign(cus, Map.of("plan_code", pro)).statusCode(201)
                 .body("plan.code", equalTo(pro)).body("plan.version", equalTo(2))
@@ -137,7 +138,7 @@ class SubscriptionResourceTest {
     void adminsMayBackdateTheAnchor_theCurrentPeriodFollowsIt() {
         clock.set(Instant.parse("2026-03-10T12:00:00Z"));
         String cus = customer();
-        assign(cus, Map.of("plan_code", basic, "plan_version", 1, "start_at", "2025-12-31T00:00:00Z")).statusCode(201)
+        assign(cus, Map.of("plan_code", basic, "plan_version", 1, "start_at", "2025-12-31T00:29:59Z")).statusCode(201)
                 .body("period_anchor", equalTo("2025-12-31T00:00:00Z"))
                 .body("current_period_start", equalTo("2026-02-28T00:00:00Z"))
                 .body("current_period_end", equalTo("2026-03-31T00:00:00Z"));

@@ -109,7 +109,9 @@ public class SubscriptionService {
                 }
             }
             CatalogPlan plan = resolve(c, cmd.planCode(), cmd.planVersion(), "plan_code", "plan_version");
-            Instant anchor = cmd.startAt() == null ? now.truncatedTo(ChronoUnit.SECONDS) : cmd.startAt().truncatedTo(ChronoUnit.SECONDS);
+            // usage is metered in hourly buckets: a period that began mid-hour could not own the bucket of its first
+            // hour, so anchors are whole hours (the start of the hour the subscription starts in)
+            Instant anchor = (cmd.startAt() == null ? now : cmd.startAt()).truncatedTo(ChronoUnit.HOURS);
             if (anchor.isAfter(now)) {
                 throw ProblemException.invalid("start_at", "must not be in the future (it anchors the billing periods)");
             }
