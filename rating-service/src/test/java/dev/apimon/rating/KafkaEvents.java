@@ -47,9 +47,14 @@ public final class KafkaEvents {
 
     /** Sends one record and waits for the broker's ack; the metadata carries the record's (producer) timestamp. */
     public static RecordMetadata send(String topic, String key, String type, Object payload) throws Exception {
+        return send(topic, key, type, UUID.randomUUID().toString(), payload);
+    }
+
+    /** The same with a given CloudEvent id: sending it twice is a redelivery. */
+    public static RecordMetadata send(String topic, String key, String type, String id, Object payload) throws Exception {
         ProducerRecord<String, String> r = new ProducerRecord<>(topic, key, JSON.writeValueAsString(payload));
         r.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
-        r.headers().add("ce_id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_id", id.getBytes(StandardCharsets.UTF_8));
         r.headers().add("ce_type", type.getBytes(StandardCharsets.UTF_8));
         r.headers().add("ce_source", "test".getBytes(StandardCharsets.UTF_8));
         r.headers().add("ce_subject", key.getBytes(StandardCharsets.UTF_8));
@@ -63,6 +68,11 @@ public final class KafkaEvents {
     }
 
     public static void subscribe(String customer, String code, int version, String anchor) throws Exception {
+        send("subscriptions.events", customer, "com.apimon.subscription.created", subscription(customer, code, version, anchor));
+    }
+
+    /** key-service's subscription snapshot: active on {@code code:version} since the anchor. */
+    public static Map<String, Object> subscription(String customer, String code, int version, String anchor) {
         Map<String, Object> s = new HashMap<>();
         s.put("customer_id", customer);
         s.put("subscription_id", "sub_" + customer);
@@ -71,7 +81,7 @@ public final class KafkaEvents {
         s.put("period_anchor", anchor);
         s.put("changed_at", anchor);
         s.put("cancel_at_period_end", false);
-        send("subscriptions.events", customer, "com.apimon.subscription.created", s);
+        return s;
     }
 
     public static RecordMetadata usage(String customer, String meter, String hour, String value, long version, String env) throws Exception {

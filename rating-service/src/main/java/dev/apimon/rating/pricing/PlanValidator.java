@@ -72,6 +72,9 @@ public final class PlanValidator {
                 v.add("credit_grant.expires_after", "must be an ISO-8601 period such as P1M");
             }
         }
+        if (g.priority() != null && (g.priority() < 0 || g.priority() > 1000)) {
+            v.add("credit_grant.priority", "must be between 0 and 1000");
+        }
     }
 
     private static void rateLimits(Violations v, List<RateLimit> limits) {

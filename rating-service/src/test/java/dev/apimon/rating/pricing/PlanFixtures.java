@@ -96,7 +96,7 @@ final class PlanFixtures {
         b.interval = "month";
         b.fee = d("49.00");
         b.minimumCommitment = d("100.00");
-        b.creditGrant = new CreditGrant(d("10.00"), "P1M");
+        b.creditGrant = new CreditGrant(d("10.00"), "P1M", null);
         b.rateLimits = new ArrayList<>(List.of(new RateLimit("default", 100L, "PT1M")));
         b.quotas = new ArrayList<>(List.of(new Quota("api_calls", 50000L, "hard")));
         b.entitlements = new ArrayList<>(List.of("GET /pets/**", "POST /pets", "feature:webhooks"));

@@ -62,7 +62,7 @@ class PlanValidatorTest {
         b.code = "a".repeat(63);
         b.interval = "year";
         b.currency = "JPY";
-        b.creditGrant = new CreditGrant(d("0.01"), null);
+        b.creditGrant = new CreditGrant(d("0.01"), null, null);
         b.quotas = List.of(new Quota("api_calls", 0L, "soft"));
         b.charges = List.of(
                 flat(null, "0"),
@@ -100,16 +100,18 @@ class PlanValidatorTest {
                 row("interval week", b -> b.interval = "week", "interval"),
                 row("fee negative", b -> b.fee("-0.01"), "fee"),
                 row("minimum_commitment negative", b -> b.minimumCommitment("-1"), "minimum_commitment"),
-                row("credit_grant amount zero", b -> b.creditGrant = new CreditGrant(d("0"), "P1M"),
+                row("credit_grant amount zero", b -> b.creditGrant = new CreditGrant(d("0"), "P1M", null),
                         "credit_grant.amount"),
-                row("credit_grant amount missing", b -> b.creditGrant = new CreditGrant(null, "P1M"),
+                row("credit_grant amount missing", b -> b.creditGrant = new CreditGrant(null, "P1M", null),
                         "credit_grant.amount"),
-                row("credit_grant expires_after not ISO", b -> b.creditGrant = new CreditGrant(d("10"), "1 month"),
+                row("credit_grant expires_after not ISO", b -> b.creditGrant = new CreditGrant(d("10"), "1 month", null),
                         "credit_grant.expires_after"),
-                row("credit_grant expires_after a Duration", b -> b.creditGrant = new CreditGrant(d("10"), "PT1H"),
+                row("credit_grant expires_after a Duration", b -> b.creditGrant = new CreditGrant(d("10"), "PT1H", null),
                         "credit_grant.expires_after"),
-                row("credit_grant expires_after zero", b -> b.creditGrant = new CreditGrant(d("10"), "P0D"),
+                row("credit_grant expires_after zero", b -> b.creditGrant = new CreditGrant(d("10"), "P0D", null),
                         "credit_grant.expires_after"),
+                row("credit_grant priority negative", b -> b.creditGrant = new CreditGrant(d("10"), "P1M", -1),
+                        "credit_grant.priority"),
                 row("rate limit name missing", b -> b.rateLimits.set(0, new RateLimit(null, 100L, "PT1M")),
                         "rate_limits[0].name"),
                 row("rate limit name duplicate", b -> b.rateLimits.add(new RateLimit("default", 5L, "PT1S")),

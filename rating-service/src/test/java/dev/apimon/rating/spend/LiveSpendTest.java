@@ -91,6 +91,7 @@ class LiveSpendTest {
         String code = "live-" + System.nanoTime();
         Map<String, Object> plan = new HashMap<>(TestPlans.pro(code));
         plan.put("fee", fee);
+        plan.remove("credit_grant"); // usage and proration only; the plan's period grant is PeriodGrantTest's
         given().auth().oauth2(Tokens.admin()).contentType(ContentType.JSON).body(plan).post("/v1/plans").then().statusCode(201);
         given().auth().oauth2(Tokens.admin()).post("/v1/plans/" + code + "/versions/1/publish").then().statusCode(200);
         return code;

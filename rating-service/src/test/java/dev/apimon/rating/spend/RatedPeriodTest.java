@@ -47,7 +47,9 @@ class RatedPeriodTest {
     @Test
     void aClosedPeriodRatesToIdenticalJson_evenAfterItsCreditsWereBurntAndTimeMovedOn() throws Exception {
         clock.set(Instant.parse("2026-09-05T00:00:00Z"));
-        String code = KafkaEvents.publish(new HashMap<>(TestPlans.pro("rated-" + System.nanoTime())));
+        Map<String, Object> plan = new HashMap<>(TestPlans.pro("rated-" + System.nanoTime()));
+        plan.remove("credit_grant"); // only the prepaid wallet: the plan's period grant is PeriodGrantTest's
+        String code = KafkaEvents.publish(plan);
         String cus = "cus_rated_" + System.nanoTime();
         given().auth().oauth2(Tokens.admin()).contentType(ContentType.JSON)
                 .body(Map.of("kind", "prepaid", "amount", "30.00", "currency", "USD")).post("/v1/customers/" + cus + "/credits")

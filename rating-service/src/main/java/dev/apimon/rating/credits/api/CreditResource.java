@@ -47,6 +47,9 @@ public class CreditResource {
     public record ConsumeRequest(String amount, String currency, String reference) {
     }
 
+    public record ReverseRequest(String reference) {
+    }
+
     public record Balance(String customerId, Map<String, BigDecimal> balances, List<CreditSourceView> sources) {
     }
 
@@ -111,5 +114,19 @@ public class CreditResource {
             throw ProblemException.invalid("currency", "must be an ISO 4217 code");
         }
         return credits.consume(customerId, body.currency(), amount, body.reference());
+    }
+
+    @POST
+    @Path("/customers/{id}/credits/reversals")
+    @RolesAllowed(Caller.ADMIN)
+    @Operation(summary = "Give back what a consumption burnt (a voided invoice)", description = "Restores exactly what the "
+            + "consumption with this reference took, to the same sources, as new ledger rows; once per reference (a repeat answers "
+            + "the first reversal). Credit of a source that has expired meanwhile comes back still expired. 404 when no consumption "
+            + "has this reference; 200 with restored 0 when it burnt nothing.")
+    public CreditService.Reversal reverse(@PathParam("id") String customerId, ReverseRequest body) throws SQLException {
+        if (body == null || body.reference() == null || body.reference().isBlank()) {
+            throw ProblemException.invalid("reference", "is required (the reference of the consumption, e.g. the invoice id)");
+        }
+        return credits.reverse(customerId, body.reference());
     }
 }

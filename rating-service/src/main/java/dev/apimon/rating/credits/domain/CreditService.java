@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,6 +47,14 @@ public class CreditService {
     public record Consumption(String customerId, String reference, String currency, BigDecimal requested, BigDecimal consumed, List<Use> uses) {
     }
 
+    /** What a reversal gave back: each use restored to its source ({@code expires_at} shows when that source is expired). */
+    public record Reversal(String customerId, String reference, String currency, BigDecimal consumed, BigDecimal restored,
+                           List<Restored> uses, Instant reversedAt) {
+    }
+
+    public record Restored(String sourceId, BigDecimal amount, Instant expiresAt) {
+    }
+
     public CreditSourceView grant(String customerId, NewCredit in, String idempotencyKey) throws SQLException {
         CreditSourceView[] out = new CreditSourceView[1];
         Transactions.run(db, c -> {
@@ -67,7 +76,10 @@ public class CreditService {
         return out[0];
     }
 
-    /** Burns {@code amount} of credits; idempotent per {@code reference} (e.g. the invoice id). */
+    /**
+     * Burns {@code amount} of credits; idempotent per {@code reference} (e.g. the invoice id): the first request is
+     * recorded — also when it found nothing to burn — and every repeat answers it.
+     */
     public Consumption consume(String customerId, String currency, BigDecimal amount, String reference) throws SQLException {
         if (amount.signum() < 0) {
             throw ProblemException.invalid("amount", "must not be negative");
@@ -75,11 +87,13 @@ public class CreditService {
         Consumption[] out = new Consumption[1];
         Transactions.run(db, c -> {
             List<CreditSourceView> sources = store.sources(c, customerId, true); // locks: concurrent consumptions serialize
-            var already = store.consumedFor(c, customerId, reference);
-            if (!already.isEmpty()) {
-                List<Use> uses = already.stream().map(e -> new Use(e.sourceId(), e.delta().negate())).toList();
-                BigDecimal total = uses.stream().map(Use::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
-                out[0] = new Consumption(customerId, reference, currency, amount, CurrencyRounding.display(total, currency), uses);
+            var already = store.consumption(c, customerId, reference);
+            if (already.isPresent()) {
+                List<Use> uses = store.entriesFor(c, customerId, "consumed", reference).stream()
+                        .map(e -> new Use(e.sourceId(), e.delta().negate())).toList();
+                String cur = already.get().currency();
+                out[0] = new Consumption(customerId, reference, cur, CurrencyRounding.display(already.get().requested(), cur),
+                        CurrencyRounding.display(already.get().consumed(), cur), uses);
                 return;
             }
             Instant now = clock.instant();
@@ -96,9 +110,52 @@ public class CreditService {
                 uses.add(new Use(s.id(), CurrencyRounding.display(take, currency)));
                 left = left.subtract(take);
             }
-            out[0] = new Consumption(customerId, reference, currency, amount, CurrencyRounding.display(amount.subtract(left), currency), uses);
+            BigDecimal consumed = amount.subtract(left);
+            store.insertConsumption(c, customerId, reference, currency, amount, consumed, now);
+            out[0] = new Consumption(customerId, reference, currency, amount, CurrencyRounding.display(consumed, currency), uses);
         });
         return out[0];
+    }
+
+    /**
+     * Gives back exactly what {@code reference} consumed, to the sources it came from, as new ledger rows ("reversed");
+     * once per reference — a repeat answers the first reversal. A source that has expired meanwhile gets its credit back
+     * still expired: the customer ends where it would be had the invoice never burnt it. Unknown reference: 404.
+     */
+    public Reversal reverse(String customerId, String reference) throws SQLException {
+        Reversal[] out = new Reversal[1];
+        Transactions.run(db, c -> {
+            Map<String, CreditSourceView> sources = new HashMap<>();
+            for (CreditSourceView s : store.sources(c, customerId, true)) { // the same locks as consume: they serialize
+                sources.put(s.id(), s);
+            }
+            CreditStore.Consumed consumed = store.consumption(c, customerId, reference)
+                    .orElseThrow(() -> ProblemException.notFound("credit consumption", reference));
+            Instant now = clock.instant();
+            Instant reversedAt = consumed.reversedAt();
+            if (reversedAt == null && store.markReversed(c, customerId, reference, now)) {
+                reversedAt = now;
+                for (LedgerEntry e : store.entriesFor(c, customerId, "consumed", reference)) {
+                    CreditSourceView s = sources.get(e.sourceId());
+                    BigDecimal after = s.remaining().add(e.delta().negate());
+                    store.changeRemaining(c, s.id(), after);
+                    store.ledger(c, customerId, s.id(), e.delta().negate(), after, "reversed", reference, now);
+                    sources.put(s.id(), withRemaining(s, after));
+                }
+            }
+            String currency = consumed.currency();
+            List<Restored> uses = store.entriesFor(c, customerId, "reversed", reference).stream()
+                    .map(e -> new Restored(e.sourceId(), e.delta(), sources.get(e.sourceId()).expiresAt())).toList();
+            BigDecimal restored = uses.stream().map(Restored::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
+            out[0] = new Reversal(customerId, reference, currency, CurrencyRounding.display(consumed.consumed(), currency),
+                    CurrencyRounding.display(restored, currency), uses, reversedAt);
+        });
+        return out[0];
+    }
+
+    private static CreditSourceView withRemaining(CreditSourceView s, BigDecimal remaining) {
+        return new CreditSourceView(s.id(), s.customerId(), s.kind(), s.currency(), s.amount(), remaining, s.priority(), s.expiresAt(),
+                s.description(), s.createdAt());
     }
 
     public List<CreditSourceView> sources(String customerId) throws SQLException {
@@ -115,14 +172,19 @@ public class CreditService {
     /** Sources that could pay at {@code at} in this currency, with their balances as of then, in spend order. */
     public List<CreditSourceView> usableAt(String customerId, String currency, Instant at) throws SQLException {
         try (Connection c = db.getConnection()) {
-            return usable(store.sourcesAsOf(c, customerId, at), currency, at);
+            return usableAt(c, customerId, currency, at);
         }
     }
 
-    /** Unexpired balance in one currency as of {@code at} (before anything that instant's rating would apply). */
-    public BigDecimal balanceAt(String customerId, String currency, Instant at) throws SQLException {
+    /** The same, read in the caller's transaction (a spend refresh sees the period grant it has just written). */
+    public List<CreditSourceView> usableAt(Connection c, String customerId, String currency, Instant at) throws SQLException {
+        return usable(store.sourcesAsOf(c, customerId, at), currency, at);
+    }
+
+    /** The balance of these sources (e.g. what {@link #usableAt} answered), shown at the currency's minor units. */
+    public static BigDecimal balance(List<CreditSourceView> sources, String currency) {
         BigDecimal sum = BigDecimal.ZERO;
-        for (CreditSourceView s : usableAt(customerId, currency, at)) {
+        for (CreditSourceView s : sources) {
             sum = sum.add(s.remaining());
         }
         return CurrencyRounding.display(sum, currency);
@@ -154,7 +216,7 @@ public class CreditService {
                 .sorted(SPEND_ORDER).toList();
     }
 
-    private static String newId() {
+    static String newId() {
         String alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
         StringBuilder sb = new StringBuilder("cred_");
         for (int i = 0; i < 20; i++) {

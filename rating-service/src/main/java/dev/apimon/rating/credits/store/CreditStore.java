@@ -20,8 +20,28 @@ import java.util.Optional;
 public class CreditStore {
 
     public void insertSource(Connection c, CreditSourceView s, String idempotencyKey) throws SQLException {
+        insert(c, s, idempotencyKey, null, "");
+    }
+
+    /** A plan's grant for the period starting at {@code periodStart}; false when that period's grant exists already. */
+    public boolean insertPeriodGrant(Connection c, CreditSourceView s, Instant periodStart) throws SQLException {
+        return insert(c, s, null, periodStart, " ON CONFLICT (customer_id, period_start) DO NOTHING") == 1;
+    }
+
+    public boolean hasPeriodGrant(Connection c, String customerId, Instant periodStart) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM credit_sources WHERE customer_id = ? AND period_start = ?")) {
+            ps.setString(1, customerId);
+            ps.setTimestamp(2, Timestamp.from(periodStart));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private int insert(Connection c, CreditSourceView s, String idempotencyKey, Instant periodStart, String onConflict) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO credit_sources (id, customer_id, kind, currency, amount, remaining, "
-                + "priority, expires_at, description, idempotency_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+                + "priority, expires_at, description, idempotency_key, created_at, period_start) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                + onConflict)) {
             ps.setString(1, s.id());
             ps.setString(2, s.customerId());
             ps.setString(3, s.kind());
@@ -33,7 +53,8 @@ public class CreditStore {
             ps.setString(9, s.description());
             ps.setString(10, idempotencyKey);
             ps.setTimestamp(11, Timestamp.from(s.createdAt()));
-            ps.executeUpdate();
+            ps.setTimestamp(12, periodStart == null ? null : Timestamp.from(periodStart));
+            return ps.executeUpdate();
         }
     }
 
@@ -113,13 +134,59 @@ public class CreditStore {
                 + "WHERE l.customer_id = ? AND l.seq > ? ORDER BY l.seq LIMIT ?", customerId, afterSeq, limit);
     }
 
-    public List<LedgerEntry> consumedFor(Connection c, String customerId, String reference) throws SQLException {
+    /** The ledger rows written for one reference with one reason ("consumed", "reversed"), oldest first. */
+    public List<LedgerEntry> entriesFor(Connection c, String customerId, String reason, String reference) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT l.*, s.currency FROM credit_ledger l JOIN credit_sources s ON s.id = l.source_id "
-                        + "WHERE l.customer_id = ? AND l.reason = 'consumed' AND l.reference = ? ORDER BY l.seq")) {
+                        + "WHERE l.customer_id = ? AND l.reason = ? AND l.reference = ? ORDER BY l.seq")) {
+            ps.setString(1, customerId);
+            ps.setString(2, reason);
+            ps.setString(3, reference);
+            return entries(ps);
+        }
+    }
+
+    /** One consumption request as recorded (also when it burnt nothing). */
+    public record Consumed(String currency, BigDecimal requested, BigDecimal consumed, Instant consumedAt, Instant reversedAt) {
+    }
+
+    public Optional<Consumed> consumption(Connection c, String customerId, String reference) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM credit_consumptions WHERE customer_id = ? AND reference = ?")) {
             ps.setString(1, customerId);
             ps.setString(2, reference);
-            return entries(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                Timestamp reversed = rs.getTimestamp("reversed_at");
+                return Optional.of(new Consumed(rs.getString("currency"), rs.getBigDecimal("requested"), rs.getBigDecimal("consumed"),
+                        rs.getTimestamp("consumed_at").toInstant(), reversed == null ? null : reversed.toInstant()));
+            }
+        }
+    }
+
+    public void insertConsumption(Connection c, String customerId, String reference, String currency, BigDecimal requested,
+                                  BigDecimal consumed, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO credit_consumptions (customer_id, reference, currency, requested, "
+                + "consumed, consumed_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, customerId);
+            ps.setString(2, reference);
+            ps.setString(3, currency);
+            ps.setBigDecimal(4, requested);
+            ps.setBigDecimal(5, consumed);
+            ps.setTimestamp(6, Timestamp.from(at));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Claims the reversal of a consumption; false when it was reversed before (the row lock serializes racing reversals). */
+    public boolean markReversed(Connection c, String customerId, String reference, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE credit_consumptions SET reversed_at = ? "
+                + "WHERE customer_id = ? AND reference = ? AND reversed_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(at));
+            ps.setString(2, customerId);
+            ps.setString(3, reference);
+            return ps.executeUpdate() == 1;
         }
     }
 

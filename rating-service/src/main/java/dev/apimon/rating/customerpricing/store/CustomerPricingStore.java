@@ -3,6 +3,7 @@ package dev.apimon.rating.customerpricing.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.rating.credits.domain.CreditService;
+import dev.apimon.rating.credits.domain.CreditSourceView;
 import dev.apimon.rating.previews.domain.CustomerPricing;
 import dev.apimon.rating.pricing.Charge;
 import dev.apimon.rating.pricing.CreditSource;
@@ -106,7 +107,7 @@ public class CustomerPricingStore implements CustomerPricing {
         try {
             // balances as of the pricing instant: a closed period rates the same after its credits were burnt
             return (at == null ? credits.usable(customerId, currency) : credits.usableAt(customerId, currency, at)).stream()
-                    .map(s -> new CreditSource(s.id(), s.remaining(), s.priority(), s.expiresAt())).toList();
+                    .map(CreditSourceView::forPricing).toList();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -4,7 +4,9 @@ import dev.apimon.platform.time.BillingPeriods;
 import dev.apimon.rating.catalog.domain.CatalogEntry;
 import dev.apimon.rating.catalog.store.CatalogStore;
 import dev.apimon.rating.credits.domain.CreditService;
+import dev.apimon.rating.credits.domain.CreditSourceView;
 import dev.apimon.rating.previews.domain.CustomerPricing;
+import dev.apimon.rating.pricing.CreditSource;
 import dev.apimon.rating.pricing.CurrencyRounding;
 import dev.apimon.rating.pricing.PlanVersion;
 import dev.apimon.rating.pricing.PriceRequest;
@@ -73,35 +75,55 @@ public class SpendCalculator {
                 s.quotas(), at);
     }
 
-    /** The period containing {@code at}, rated with usage up to {@code at}; empty without a subscription. */
-    public Optional<SpendSnapshot> rate(Connection c, String customerId, Instant at) throws SQLException {
+    /** What applies to a customer at an instant: its subscription, plan history, the plan in effect and the period. */
+    public record Term(SpendStore.Subscription subscription, List<SpendStore.HistoryEntry> history, PlanVersion plan,
+                       BillingPeriods.Period period) {
+    }
+
+    /** The term at {@code at}; empty without a subscription or before its anchor. */
+    public Optional<Term> term(Connection c, String customerId, Instant at) throws SQLException {
         Optional<SpendStore.Subscription> sub = store.subscription(c, customerId);
         if (sub.isEmpty() || at.isBefore(sub.get().periodAnchor())) {
             return Optional.empty();
         }
         List<SpendStore.HistoryEntry> history = store.history(c, customerId);
         PlanVersion planNow = planAt(c, sub.get(), history, at);
-        BillingPeriods.Period period = BillingPeriods.containing(sub.get().periodAnchor(), planNow.interval(), at);
+        return Optional.of(new Term(sub.get(), history, planNow, BillingPeriods.containing(sub.get().periodAnchor(), planNow.interval(), at)));
+    }
+
+    /** The period containing {@code at}, rated with usage up to {@code at}; empty without a subscription. */
+    public Optional<SpendSnapshot> rate(Connection c, String customerId, Instant at) throws SQLException {
+        Optional<Term> term = term(c, customerId, at);
+        return term.isEmpty() ? Optional.empty() : Optional.of(rate(c, customerId, term.get(), at));
+    }
+
+    /** The term's period rated with usage up to {@code at}; credits are read in {@code c}, so a grant written in it counts. */
+    public SpendSnapshot rate(Connection c, String customerId, Term term, Instant at) throws SQLException {
+        PlanVersion planNow = term.plan();
+        BillingPeriods.Period period = term.period();
         Map<String, SpendStore.MeterUsage> usage = store.usage(c, customerId, period.start(), period.end());
         Map<String, BigDecimal> quantities = new HashMap<>();
         usage.forEach((meter, u) -> quantities.put(meter, UsageTotals.periodValue(u.aggregation(), u.hours())));
 
         Instant pricedAt = at.isBefore(period.end()) ? at : period.end().minusMillis(1);
+        List<CreditSourceView> usableCredits = credits.usableAt(c, customerId, planNow.currency(), pricedAt);
+        List<CreditSource> creditSources = usableCredits.stream().map(CreditSourceView::forPricing).toList();
         Quote quote = engine.price(new PriceRequest(planNow, quantities, customers.activeDiscounts(customerId, pricedAt),
-                customers.credits(customerId, planNow.currency(), pricedAt), customers.overrides(customerId), null, pricedAt));
+                creditSources, customers.overrides(customerId), null, pricedAt));
 
         List<SpendSnapshot.Line> lines = new ArrayList<>();
         quote.lines().forEach(l -> lines.add(new SpendSnapshot.Line(l.type(), l.description(), l.meter(), l.quantity(), l.amount())));
-        BigDecimal proration = prorationLines(c, sub.get(), history, period, planNow, lines);
+        BigDecimal proration = prorationLines(c, term.history(), period, planNow, lines);
         BigDecimal total = quote.total().add(proration).max(BigDecimal.ZERO.setScale(quote.total().scale()));
 
-        BigDecimal forecast = forecast(customerId, planNow, usage, quantities, period, pricedAt).add(proration).max(BigDecimal.ZERO);
+        BigDecimal forecast = forecast(customerId, planNow, usage, quantities, period, pricedAt, creditSources).add(proration)
+                .max(BigDecimal.ZERO);
         // what is left once this period's spend so far is paid from credits (they burn when the invoice finalizes)
-        BigDecimal remaining = CurrencyRounding.display(credits.balanceAt(customerId, planNow.currency(), pricedAt)
+        BigDecimal remaining = CurrencyRounding.display(CreditService.balance(usableCredits, planNow.currency())
                 .subtract(quote.creditsApplied()).max(BigDecimal.ZERO), planNow.currency());
-        return Optional.of(new SpendSnapshot(customerId, new SpendSnapshot.PlanRef(planNow.code(), planNow.version()), period.start(),
+        return new SpendSnapshot(customerId, new SpendSnapshot.PlanRef(planNow.code(), planNow.version()), period.start(),
                 period.end(), planNow.currency(), lines, quote.subtotal(), quote.discount(), quote.minimumCommitmentTrueUp(),
-                quote.creditsApplied(), total, remaining, forecast, gauges(planNow, quantities), at));
+                quote.creditsApplied(), total, remaining, forecast, gauges(planNow, quantities), at);
     }
 
     private PlanVersion planAt(Connection c, SpendStore.Subscription sub, List<SpendStore.HistoryEntry> history, Instant at)
@@ -121,7 +143,7 @@ public class SpendCalculator {
     }
 
     /** Mid-period plan changes: credit the unused part of the old fee, charge the new fee pro rata. */
-    private BigDecimal prorationLines(Connection c, SpendStore.Subscription sub, List<SpendStore.HistoryEntry> history,
+    private BigDecimal prorationLines(Connection c, List<SpendStore.HistoryEntry> history,
                                       BillingPeriods.Period period, PlanVersion planNow, List<SpendSnapshot.Line> lines) throws SQLException {
         BigDecimal sum = BigDecimal.ZERO;
         SpendStore.HistoryEntry previous = null;
@@ -149,19 +171,19 @@ public class SpendCalculator {
     }
 
     private BigDecimal forecast(String customerId, PlanVersion plan, Map<String, SpendStore.MeterUsage> usage,
-                                Map<String, BigDecimal> quantities, BillingPeriods.Period period, Instant at) {
+                                Map<String, BigDecimal> quantities, BillingPeriods.Period period, Instant at, List<CreditSource> credits) {
         long total = Duration.between(period.start(), period.end()).toSeconds();
         long elapsed = Math.max(1, Duration.between(period.start(), at).toSeconds());
         if (elapsed >= total) {
             return engine.price(new PriceRequest(plan, quantities, customers.activeDiscounts(customerId, at),
-                    customers.credits(customerId, plan.currency(), at), customers.overrides(customerId), null, at)).total();
+                    credits, customers.overrides(customerId), null, at)).total();
         }
         BigDecimal scale = BigDecimal.valueOf(total).divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL64);
         Map<String, BigDecimal> projected = new HashMap<>();
         quantities.forEach((meter, q) -> projected.put(meter,
                 UsageTotals.additive(usage.get(meter).aggregation()) ? q.multiply(scale).setScale(0, RoundingMode.HALF_UP) : q));
         return engine.price(new PriceRequest(plan, projected, customers.activeDiscounts(customerId, at),
-                customers.credits(customerId, plan.currency(), at), customers.overrides(customerId), null, at)).total();
+                credits, customers.overrides(customerId), null, at)).total();
     }
 
     private static List<SpendSnapshot.QuotaGauge> gauges(PlanVersion plan, Map<String, BigDecimal> quantities) {

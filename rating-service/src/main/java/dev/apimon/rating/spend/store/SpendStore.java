@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,33 @@ public class SpendStore {
             ps.setString(7, snapshotJson);
             ps.setTimestamp(8, Timestamp.from(at));
             ps.executeUpdate();
+        }
+    }
+
+    /** Remembers the end of the period of the customer's latest billing.spend snapshot (written only when it moves). */
+    public void markSpendPeriod(Connection c, String customerId, Instant periodEnd) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE rating_subscriptions SET spend_period_end = ? "
+                + "WHERE customer_id = ? AND spend_period_end IS DISTINCT FROM ?")) {
+            ps.setTimestamp(1, Timestamp.from(periodEnd));
+            ps.setString(2, customerId);
+            ps.setTimestamp(3, Timestamp.from(periodEnd));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Claims (row lock, SKIP LOCKED: replicas share the work) one live subscription whose last snapshot's period has
+     * ended by {@code now} — or that never had one and has started — skipping {@code skip}; empty when none is left.
+     */
+    public Optional<String> claimEndedPeriod(Connection c, Instant now, Collection<String> skip) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM rating_subscriptions WHERE status <> 'canceled' "
+                + "AND COALESCE(spend_period_end, period_anchor) <= ? AND customer_id <> ALL (?) "
+                + "ORDER BY COALESCE(spend_period_end, period_anchor) LIMIT 1 FOR UPDATE SKIP LOCKED")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setArray(2, c.createArrayOf("text", skip.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
         }
     }
 
