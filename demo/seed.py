@@ -61,15 +61,41 @@ def customer(cid, name, plan_code, region, rate):
         if status not in (200, 201):
             sys.exit(f"could not subscribe {cid} to {plan_code}: {status} {sub}")
     existing = [l for l in open(OUT)] if os.path.exists(OUT) else []
-    if any(l.startswith(cid + " ") for l in existing):
-        print(f"  customer {cid}: on {plan_code}, key exists")
-        return
+    mine = [l.split()[2] for l in existing if l.startswith(cid + " ")]
+    if mine:
+        # the file outlives key-service's database (bin/apimon down --purge, a dropped database): reuse the key only
+        # while key-service still has it active, else forget it and issue a new one
+        status, keys = call("GET", f"{SVC['key']}/v1/customers/{cid}/keys")
+        live = [k for k in (keys or {}).get("data", []) if not k.get("revoked_at") and k.get("status", "active") == "active"]
+        if status == 200 and any(mine[0].startswith(k.get("start", "?")) for k in live):
+            print(f"  customer {cid}: on {plan_code}, key exists")
+            return
+        with open(OUT, "w") as f:
+            f.writelines(l for l in existing if not l.startswith(cid + " "))
     status, key = call("POST", f"{SVC['key']}/v1/customers/{cid}/keys", {"name": "demo traffic"})
     if status != 201:
         sys.exit(f"could not issue a key for {cid}: {status} {key}")
     with open(OUT, "a") as f:
         f.write(f"{cid} {rate} {key['key']}\n")
     print(f"  customer {cid}: on {plan_code}, key {key['start']}…")
+
+
+def backfill(cid, calls):
+    """Usage earlier in the current period, so the demo's spend moves at once. Event ids are derived from the
+    period, so a re-run is deduplicated by usage-service instead of counted twice."""
+    status, sub = call("GET", f"{SVC['key']}/v1/customers/{cid}/subscription")
+    if status != 200:
+        return
+    start = sub["current_period_start"]
+    for first in range(0, calls, 1000):
+        batch = [{"specversion": "1.0", "id": f"demo-backfill-{cid}-{start}-{i}", "source": "demo-seed", "type": "api.request",
+                  "subject": cid, "time": start, "data": {"endpoint": "GET /pets", "status": 200, "bytes": 120}}
+                 for i in range(first, min(first + 1000, calls))]
+        req = urllib.request.Request(SVC["usage"] + "/v1/events", method="POST", data=json.dumps(batch).encode(),
+                                     headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/cloudevents-batch+json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            r.read()
+    print(f"  customer {cid}: {calls} calls earlier this period (from {start})")
 
 
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
@@ -94,6 +120,7 @@ plan({"code": "enterprise", "name": "Enterprise", "currency": "USD", "interval":
       "entitlements": pets + ["feature:webhooks"], "charges": [{"meter": "api_calls", "model": "graduated", "tiers": [
           {"up_to": 1000000, "unit_amount": "0"}, {"up_to": None, "unit_amount": "0.001"}]}]})
 customer("cus_demo_alice", "Alice Pets Ltd", "pro", "GB", 8)
+backfill("cus_demo_alice", 49_900)  # Pro includes 50,000 calls: with this, the live traffic is billed as overage within a minute
 customer("cus_demo_bob", "Bob's Bark Co", "free", "US", 0.3)
 customer("cus_demo_carol", "Carol Critters GmbH", "enterprise", "DE", 12)
 print("  keys in", OUT)
