@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A customer signs in through the real Keycloak in headless Chromium, sees the spend, and watches it change
- * without a reload when a new billing.spend snapshot arrives. Screenshots go to target/screenshots/.
+ * without a reload when a new billing.spend snapshot arrives, then signs out. Screenshots go to target/screenshots/.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaResource.class)
@@ -58,6 +58,14 @@ class LiveSpendBrowserTest {
             page.waitForSelector("#spend-body", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.VISIBLE));
             page.waitForFunction("() => document.getElementById('spend-total').textContent.includes('70.25')");
             assertTrue(page.textContent("#who").contains("cus_demo_alice"));
+            // the session: encrypted tokens in HttpOnly, SameSite=Lax cookies (access, ID and refresh token split)
+            var session = page.context().cookies("http://localhost:" + port).stream().filter(c -> c.name.startsWith("q_session")).toList();
+            assertTrue(session.size() >= 2, "session cookies: " + session.stream().map(c -> c.name).toList());
+            assertTrue(session.stream().allMatch(c -> Boolean.TRUE.equals(c.httpOnly)), "session cookies must be HttpOnly");
+            assertTrue(session.stream().allMatch(c -> c.sameSite == com.microsoft.playwright.options.SameSiteAttribute.LAX),
+                    "session cookies must be SameSite=Lax");
+            assertTrue(session.stream().noneMatch(c -> c.value.contains(".") && c.value.split("\\.").length == 3),
+                    "session cookies must not hold a readable JWT");
             page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("spend-before.png")).setFullPage(true));
 
             Object before = page.evaluate("() => performance.timeOrigin");
@@ -72,6 +80,13 @@ class LiveSpendBrowserTest {
             page.click("a[data-page=invoices]");
             page.waitForFunction("() => document.getElementById('invoices-state').textContent.length > 0");
             page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("invoices.png")).setFullPage(true));
+
+            // sign out: Keycloak's session ends too, so the portal asks for the password again
+            page.click("a[href='/logout']");
+            page.waitForSelector("#username");
+            assertTrue(page.url().startsWith(KeycloakResource.issuer()), page.url());
+            assertTrue(page.context().cookies("http://localhost:" + port).stream().noneMatch(c -> c.name.startsWith("q_session")),
+                    "session cookies left after sign-out");
             } catch (RuntimeException e) {
                 page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("failure.png")).setFullPage(true));
                 throw new AssertionError("browser flow failed at " + page.url() + "; console and failed requests: " + console, e);
