@@ -1,5 +1,6 @@
 package dev.apimon.invoice.support;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
@@ -60,6 +61,22 @@ public final class Rating {
                 .withRequestBody(matchingJsonPath("$.reference"))
                 .willReturn(StandIns.json("{\"customer_id\":\"" + customer + "\",\"currency\":\"USD\",\"consumed\":\"" + consumed
                         + "\",\"uses\":[]}")));
+    }
+
+    /** POST /v1/customers/{id}/credits/reversals answers that {@code restored} was given back (replacing an earlier stub). */
+    public static void reverses(String customer, String restored) {
+        StandIns.rating().stubFor(post(urlEqualTo("/v1/customers/" + customer + "/credits/reversals"))
+                .withHeader("Authorization", matching("Bearer .+"))
+                .withRequestBody(matchingJsonPath("$.reference"))
+                .willReturn(StandIns.json("{\"customer_id\":\"" + customer + "\",\"currency\":\"USD\",\"consumed\":\"" + restored
+                        + "\",\"restored\":\"" + restored + "\",\"uses\":[]}")));
+    }
+
+    /** POST /v1/customers/{id}/credits/reversals answers a problem with this status (503: an outage; 404: no consumption). */
+    public static void reversalFails(String customer, int status) {
+        StandIns.rating().stubFor(post(urlEqualTo("/v1/customers/" + customer + "/credits/reversals"))
+                .willReturn(aResponse().withStatus(status).withHeader("Content-Type", "application/problem+json")
+                        .withBody("{\"status\":" + status + ",\"code\":\"" + (status == 404 ? "NOT_FOUND" : "UNAVAILABLE") + "\"}")));
     }
 
     public static Period period(String customer, String start, String end) {

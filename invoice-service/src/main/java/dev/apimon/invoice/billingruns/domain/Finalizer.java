@@ -1,5 +1,6 @@
 package dev.apimon.invoice.billingruns.domain;
 
+import dev.apimon.invoice.credits.domain.CreditReversals;
 import dev.apimon.invoice.invoices.domain.Adjustment;
 import dev.apimon.invoice.invoices.domain.Ids;
 import dev.apimon.invoice.invoices.domain.Invoice;
@@ -52,13 +53,14 @@ public class Finalizer {
     private final StripeSyncStore stripe;
     private final StripeConfig stripeConfig;
     private final RatingGateway rating;
+    private final CreditReversals creditReversals;
     private final BillingConfig config;
     private final Clock clock;
 
     public Finalizer(AgroalDataSource db, InvoiceStore invoices, AdjustmentStore adjustments, SubscriptionStore subscriptions,
                      CustomerStore customers, InvoiceInputsCollector collector, InvoiceDrafts drafts, NumberSequence numbers,
                      InvoiceEvents events, StripeSyncStore stripe, StripeConfig stripeConfig, RatingGateway rating,
-                     BillingConfig config, Clock clock) {
+                     CreditReversals creditReversals, BillingConfig config, Clock clock) {
         this.db = db;
         this.invoices = invoices;
         this.adjustments = adjustments;
@@ -71,6 +73,7 @@ public class Finalizer {
         this.stripe = stripe;
         this.stripeConfig = stripeConfig;
         this.rating = rating;
+        this.creditReversals = creditReversals;
         this.config = config;
         this.clock = clock;
     }
@@ -136,6 +139,10 @@ public class Finalizer {
         BigDecimal burnt = credits;
         Transactions.run(db, c -> {
             Optional<Invoice> locked = invoices.find(c, invoiceId, true);
+            if (locked.isPresent() && Invoice.VOID.equals(locked.get().status())) {
+                creditReversals.burntForVoid(c, inv, burnt, clock.instant()); // voided while we burnt its credits
+                return;
+            }
             if (locked.isEmpty() || !locked.get().isDraft()) {
                 return; // another run finalized it meanwhile
             }

@@ -2,6 +2,7 @@ package dev.apimon.invoice.invoices.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.apimon.invoice.billingruns.domain.Finalizer;
+import dev.apimon.invoice.credits.store.CreditReversalStore;
 import dev.apimon.invoice.dunning.domain.Dunning;
 import dev.apimon.invoice.dunning.store.DunningStore;
 import dev.apimon.invoice.invoices.domain.CreditNote;
@@ -9,6 +10,7 @@ import dev.apimon.invoice.invoices.domain.Invoice;
 import dev.apimon.invoice.invoices.domain.InvoiceLine;
 import dev.apimon.invoice.invoices.domain.InvoiceService;
 import dev.apimon.invoice.invoices.domain.InvoiceSummary;
+import dev.apimon.invoice.invoices.domain.Money;
 import dev.apimon.invoice.invoices.store.CreditNoteStore;
 import dev.apimon.invoice.invoices.store.InvoiceStore;
 import dev.apimon.invoice.stripe.domain.SyncJob;
@@ -52,6 +54,7 @@ public class InvoiceResource {
     private final Finalizer finalizer;
     private final CreditNoteStore creditNotes;
     private final StripeSyncStore stripe;
+    private final CreditReversalStore creditReversals;
     private final DunningStore dunning;
     private final CustomerStore customers;
     private final AgroalDataSource db;
@@ -60,13 +63,15 @@ public class InvoiceResource {
     private final String issuer;
 
     public InvoiceResource(InvoiceStore store, InvoiceService service, Finalizer finalizer, CreditNoteStore creditNotes,
-                           StripeSyncStore stripe, DunningStore dunning, CustomerStore customers, AgroalDataSource db, Caller caller,
+                           StripeSyncStore stripe, CreditReversalStore creditReversals, DunningStore dunning, CustomerStore customers,
+                           AgroalDataSource db, Caller caller,
                            com.fasterxml.jackson.databind.ObjectMapper json, @ConfigProperty(name = "apimon.invoice.issuer", defaultValue = "apimon") String issuer) {
         this.store = store;
         this.service = service;
         this.finalizer = finalizer;
         this.creditNotes = creditNotes;
         this.stripe = stripe;
+        this.creditReversals = creditReversals;
         this.dunning = dunning;
         this.customers = customers;
         this.db = db;
@@ -91,12 +96,22 @@ public class InvoiceResource {
     public record PaymentView(String status, int failedAttempts, Instant lastFailedAt, Instant nextRetryAt) {
     }
 
+    /** The return of a voided invoice's credits to rating-service (admins only). */
+    public record CreditReversalView(String status, int attempts, BigDecimal restored, String lastError, Instant nextAttemptAt) {
+        static CreditReversalView of(CreditReversalStore.Job j, String currency) {
+            boolean done = CreditReversalStore.SUCCEEDED.equals(j.status());
+            return new CreditReversalView(j.status(), j.attempts(), j.restored() == null ? null : Money.display(j.restored(), currency),
+                    j.lastError(), done ? null : j.nextAttemptAt());
+        }
+    }
+
     public record InvoiceView(String id, String number, String customerId, String subscriptionId, String kind, String status, String currency,
                               Instant periodStart, Instant periodEnd, List<LineView> lines, BigDecimal subtotal, BigDecimal tax,
                               BigDecimal taxRate, String taxRegion, BigDecimal total, BigDecimal creditsApplied, BigDecimal amountCredited,
                               Instant createdAt, Instant finalizeAfter, Instant finalizedAt, Instant paidAt, Instant voidedAt, String voidReason,
                               @JsonInclude(JsonInclude.Include.NON_NULL) PaymentView payment,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) List<SyncView> stripeSync) {
+                              @JsonInclude(JsonInclude.Include.NON_NULL) List<SyncView> stripeSync,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) CreditReversalView creditReversal) {
     }
 
     public record LineRequest(String description, String amount) {
@@ -243,6 +258,7 @@ public class InvoiceResource {
         BigDecimal credited;
         PaymentView payment = null;
         List<SyncView> sync = null;
+        CreditReversalView reversal = null;
         try (Connection c = db.getConnection()) {
             credited = creditNotes.credited(c, inv.id());
             Dunning d = dunning.find(c, inv.id(), false).orElse(null);
@@ -251,12 +267,13 @@ public class InvoiceResource {
             }
             if (caller.isAdmin()) {
                 sync = stripe.forInvoice(c, inv.id()).stream().map(SyncView::of).toList();
+                reversal = creditReversals.find(c, inv.id()).map(j -> CreditReversalView.of(j, inv.currency())).orElse(null);
             }
         }
         return new InvoiceView(inv.id(), inv.number(), inv.customerId(), inv.subscriptionId(), inv.kind(), inv.status(), inv.currency(),
                 inv.periodStart(), inv.periodEnd(), lines, inv.subtotal(), inv.tax(), inv.taxRate(), inv.taxRegion(), inv.total(),
                 inv.creditsApplied(), dev.apimon.invoice.invoices.domain.Money.display(credited, inv.currency()), inv.createdAt(),
-                inv.finalizeAfter(), inv.finalizedAt(), inv.paidAt(), inv.voidedAt(), inv.voidReason(), payment, sync);
+                inv.finalizeAfter(), inv.finalizedAt(), inv.paidAt(), inv.voidedAt(), inv.voidReason(), payment, sync, reversal);
     }
 
     private static BigDecimal decimal(String s, String field, List<FieldError> errors, boolean positive) {

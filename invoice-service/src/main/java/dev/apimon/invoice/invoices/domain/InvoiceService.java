@@ -1,5 +1,6 @@
 package dev.apimon.invoice.invoices.domain;
 
+import dev.apimon.invoice.credits.domain.CreditReversals;
 import dev.apimon.invoice.invoices.store.AdjustmentStore;
 import dev.apimon.invoice.invoices.store.CreditNoteStore;
 import dev.apimon.invoice.invoices.store.InvoiceStore;
@@ -37,11 +38,12 @@ public class InvoiceService {
     private final InvoiceEvents events;
     private final StripeSyncStore stripe;
     private final StripeConfig stripeConfig;
+    private final CreditReversals creditReversals;
     private final Clock clock;
 
     public InvoiceService(AgroalDataSource db, InvoiceStore invoices, AdjustmentStore adjustments, CreditNoteStore creditNotes,
                           InvoiceDrafts drafts, NumberSequence numbers, InvoiceEvents events, StripeSyncStore stripe,
-                          StripeConfig stripeConfig, Clock clock) {
+                          StripeConfig stripeConfig, CreditReversals creditReversals, Clock clock) {
         this.db = db;
         this.invoices = invoices;
         this.adjustments = adjustments;
@@ -51,6 +53,7 @@ public class InvoiceService {
         this.events = events;
         this.stripe = stripe;
         this.stripeConfig = stripeConfig;
+        this.creditReversals = creditReversals;
         this.clock = clock;
     }
 
@@ -75,8 +78,9 @@ public class InvoiceService {
     }
 
     /**
-     * Voids an invoice that is not paid: its number stays used (no gap), its corrections go to the next invoice, Stripe
-     * is told. A paid invoice is corrected with a credit note instead.
+     * Voids an invoice that is not paid: its number stays used (no gap), its corrections go to the next invoice, the
+     * credits it burnt are given back (rating-service, through the credit reversal outbox), Stripe is told. A paid
+     * invoice is corrected with a credit note instead.
      */
     public Invoice voidInvoice(String invoiceId, String reason) throws SQLException {
         Transactions.run(db, c -> {
@@ -90,6 +94,7 @@ public class InvoiceService {
             Instant now = clock.instant();
             invoices.markVoid(c, inv.id(), reason, now);
             adjustments.release(c, inv.id());
+            creditReversals.voided(c, inv, now); // the credits it burnt go back to the customer
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM invoice_adjustments WHERE source_invoice_id = ? AND kind = 'balance' "
                     + "AND applied_invoice_id IS NULL")) {
                 ps.setString(1, inv.id()); // a void invoice carries no balance forward

@@ -33,4 +33,8 @@ public interface RatingApi {
     @POST
     @Path("/customers/{id}/credits/consumptions")
     ConsumptionDto consume(@PathParam("id") String customerId, ConsumeRequest body);
+
+    @POST
+    @Path("/customers/{id}/credits/reversals")
+    ReversalDto reverse(@PathParam("id") String customerId, ReverseRequest body);
 }

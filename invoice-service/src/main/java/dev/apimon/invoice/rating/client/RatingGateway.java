@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.faulttolerance.Retry;
@@ -62,6 +63,27 @@ public class RatingGateway {
             throw new RatingRejected(200, "rating-service answered no consumed amount for " + invoiceId);
         }
         return c.consumed();
+    }
+
+    /**
+     * Gives back the credits an invoice burnt (it was voided); idempotent per invoice id on rating's side. Empty when
+     * rating-service knows no consumption under that id (404): nothing was burnt, so nothing is owed back.
+     */
+    @Retry(maxRetries = 3, delay = 200, jitter = 100, abortOn = RatingRejected.class)
+    public Optional<BigDecimal> reverseCredits(String customerId, String invoiceId) {
+        ReversalDto r;
+        try {
+            r = call("credit reversal for " + invoiceId, () -> api.reverse(customerId, new ReverseRequest(invoiceId)));
+        } catch (RatingRejected e) {
+            if (e.status() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        if (r == null || r.restored() == null) {
+            throw new RatingRejected(200, "rating-service answered no restored amount for " + invoiceId);
+        }
+        return Optional.of(r.restored());
     }
 
     private static <T> T call(String what, Supplier<T> s) {

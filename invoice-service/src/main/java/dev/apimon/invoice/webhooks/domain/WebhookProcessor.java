@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stripe.exception.SignatureVerificationException;
 import com.stripe.model.Event;
 import com.stripe.net.Webhook;
+import dev.apimon.invoice.credits.domain.CreditReversals;
 import dev.apimon.invoice.dunning.domain.DunningService;
 import dev.apimon.invoice.invoices.domain.Invoice;
 import dev.apimon.invoice.invoices.domain.InvoiceEvents;
@@ -41,12 +42,14 @@ public class WebhookProcessor {
     private final StripeSyncStore sync;
     private final InvoiceEvents invoiceEvents;
     private final DunningService dunning;
+    private final CreditReversals creditReversals;
     private final StripeConfig config;
     private final ObjectMapper json;
     private final Clock clock;
 
     public WebhookProcessor(AgroalDataSource db, WebhookStore inbox, InvoiceStore invoices, AdjustmentStore adjustments, StripeSyncStore sync,
-                            InvoiceEvents invoiceEvents, DunningService dunning, StripeConfig config, ObjectMapper json, Clock clock) {
+                            InvoiceEvents invoiceEvents, DunningService dunning, CreditReversals creditReversals, StripeConfig config,
+                            ObjectMapper json, Clock clock) {
         this.db = db;
         this.inbox = inbox;
         this.invoices = invoices;
@@ -54,6 +57,7 @@ public class WebhookProcessor {
         this.sync = sync;
         this.invoiceEvents = invoiceEvents;
         this.dunning = dunning;
+        this.creditReversals = creditReversals;
         this.config = config;
         this.json = json;
         this.clock = clock;
@@ -137,6 +141,7 @@ public class WebhookProcessor {
                 }
                 invoices.markVoid(c, inv.id(), "voided in Stripe", at);
                 adjustments.release(c, inv.id());
+                creditReversals.voided(c, inv, at);
                 invoiceEvents.publish(c, inv, "voided", Invoice.VOID, inv.number(), inv.total());
                 dunning.closed(c, inv);
                 return "voided";
