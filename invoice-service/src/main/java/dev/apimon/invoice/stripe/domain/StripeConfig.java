@@ -19,6 +19,7 @@ public class StripeConfig {
     private final Duration backoffBase;
     private final Duration backoffMax;
     private final Duration webhookTolerance;
+    private final Duration lease;
 
     public StripeConfig(@ConfigProperty(name = "stripe.api-key") Optional<String> apiKey,
                         @ConfigProperty(name = "stripe.webhook-secret") Optional<String> webhookSecret,
@@ -26,7 +27,8 @@ public class StripeConfig {
                         @ConfigProperty(name = "apimon.stripe.max-attempts", defaultValue = "10") int maxAttempts,
                         @ConfigProperty(name = "apimon.stripe.backoff-base", defaultValue = "PT30S") Duration backoffBase,
                         @ConfigProperty(name = "apimon.stripe.backoff-max", defaultValue = "PT1H") Duration backoffMax,
-                        @ConfigProperty(name = "apimon.stripe.webhook-tolerance", defaultValue = "PT5M") Duration webhookTolerance) {
+                        @ConfigProperty(name = "apimon.stripe.webhook-tolerance", defaultValue = "PT5M") Duration webhookTolerance,
+                        @ConfigProperty(name = "apimon.stripe.lease", defaultValue = "PT5M") Duration lease) {
         this.apiKey = apiKey.filter(s -> !s.isBlank());
         this.webhookSecret = webhookSecret.filter(s -> !s.isBlank());
         this.apiBase = apiBase.filter(s -> !s.isBlank());
@@ -34,6 +36,7 @@ public class StripeConfig {
         this.backoffBase = backoffBase;
         this.backoffMax = backoffMax;
         this.webhookTolerance = webhookTolerance;
+        this.lease = lease;
     }
 
     public boolean enabled() {
@@ -64,5 +67,13 @@ public class StripeConfig {
 
     public Duration webhookTolerance() {
         return webhookTolerance;
+    }
+
+    /**
+     * How long a claimed job is a worker's: longer than any push takes. A worker that died mid-push (a crashed pod)
+     * leaves its jobs running until the lease ends; then any replica resumes them.
+     */
+    public Duration lease() {
+        return lease;
     }
 }

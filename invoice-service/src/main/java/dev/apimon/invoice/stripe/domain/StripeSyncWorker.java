@@ -13,7 +13,6 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -68,7 +67,7 @@ public class StripeSyncWorker {
         }
         int attempted = 0;
         while (true) {
-            List<SyncJob> jobs = store.claimDue(clock.instant(), Duration.ofMinutes(5), 20);
+            List<SyncJob> jobs = store.claimDue(clock.instant(), config.lease(), 20);
             if (jobs.isEmpty()) {
                 return attempted;
             }
