@@ -18,6 +18,9 @@ import dev.apimon.quota.view.domain.SubscriptionRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -28,7 +31,10 @@ import java.util.function.Function;
 public final class CheckEngine {
     private static final Instant CALENDAR_MONTHS = Instant.parse("2000-01-01T00:00:00Z");
 
+    private static final int MAX_PERIODS = 100_000;
+
     private final QuotaView view;
+    private final Map<Instant, BillingPeriod> periods = new ConcurrentHashMap<>();
     private final Function<String, String> hasher;
     private final Function<String, String> envOfWellFormedKey;
 
@@ -91,14 +97,31 @@ public final class CheckEngine {
         if (!key.scopes().allows(op)) {
             return new Early(Decision.refused(DecisionCode.FORBIDDEN, "the key's scopes do not include " + op, customer, key.keyId(), env, ref));
         }
-        return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, now));
+        return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, now, this::period));
     }
 
     private static Early early(DecisionCode code, String reason) {
         return new Early(Decision.refused(code, reason));
     }
 
-    static LimitRequest limitRequest(KeyRecord key, SubscriptionRecord sub, PlanDefinition plan, CheckCommand cmd, Instant now) {
+    /**
+     * The period containing {@code now} for this anchor, remembered per anchor: the calendar arithmetic is the
+     * costliest part of preparing a check, and a period changes once a month. Bounded (cleared when full).
+     */
+    BillingPeriod period(Instant anchor, Instant now) {
+        BillingPeriod p = periods.get(anchor);
+        if (p == null || now.isBefore(p.start()) || !now.isBefore(p.end())) {
+            p = BillingPeriod.monthly(anchor, now);
+            if (periods.size() >= MAX_PERIODS) {
+                periods.clear();
+            }
+            periods.put(anchor, p);
+        }
+        return p;
+    }
+
+    static LimitRequest limitRequest(KeyRecord key, SubscriptionRecord sub, PlanDefinition plan, CheckCommand cmd, Instant now,
+                                     BiFunction<Instant, Instant, BillingPeriod> periods) {
         String c = key.customerId();
         String env = key.env();
         List<LimitRequest.Rate> rates = new ArrayList<>(plan.rateLimits().size());
@@ -109,7 +132,7 @@ public final class CheckEngine {
         QuotaSpec q = plan.quotas().get(cmd.meter());
         if (q != null) {
             Instant anchor = sub.anchor() != null ? sub.anchor() : CALENDAR_MONTHS;
-            BillingPeriod period = BillingPeriod.monthly(anchor, now);
+            BillingPeriod period = periods.apply(anchor, now);
             quota = new LimitRequest.Quota(q, CounterKeys.quota(c, env, q.meter(), period), period,
                     CounterKeys.alertPrefix(c, env, q.meter(), period));
         }

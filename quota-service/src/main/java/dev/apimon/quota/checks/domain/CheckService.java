@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /** Runs a check: the view decides what it can alone, Redis decides the limits, then usage and alerts go out. */
 @Singleton
@@ -45,28 +46,48 @@ public class CheckService {
     }
 
     public Uni<Decision> check(CheckCommand cmd, Operation op) {
+        return Uni.createFrom().emitter(em -> check(cmd, op, (d, e) -> {
+            if (e == null) {
+                em.complete(d);
+            } else {
+                em.fail(e);
+            }
+        }));
+    }
+
+    /**
+     * Calls {@code done} exactly once with the decision or the failure. Plain callbacks, no reactive operators:
+     * this is every API request's path, and each operator (with context propagation) costs per request.
+     */
+    public void check(CheckCommand cmd, Operation op, BiConsumer<Decision, Throwable> done) {
         Instant now = clock.instant();
-        CheckEngine.Prepared prepared = engine.prepare(cmd, op, now);
+        CheckEngine.Prepared prepared;
+        try {
+            prepared = engine.prepare(cmd, op, now);
+        } catch (RuntimeException e) {
+            done.accept(null, e);
+            return;
+        }
         if (prepared instanceof CheckEngine.Early early) {
             decisions.get(early.decision().code()).increment();
-            return Uni.createFrom().item(early.decision());
+            done.accept(early.decision(), null);
+            return;
         }
         CheckEngine.Limited limited = (CheckEngine.Limited) prepared;
-        // one emitter and plain callbacks: this is every API request's path, reactive operators cost per request
-        return Uni.createFrom().emitter(em -> limiter.evaluate(limited.request(), result -> {
+        limiter.evaluate(limited.request(), result -> {
             Decision d;
             try {
                 d = after(limited, result);
             } catch (RuntimeException e) {
-                em.fail(e);
+                done.accept(null, e);
                 return;
             }
             if (cmd.record() && d.allowed()) {
-                usage.publish(d, cmd, op, now).subscribe().with(x -> em.complete(d), em::fail);
+                usage.publish(d, cmd, op, now).subscribe().with(x -> done.accept(d, null), e -> done.accept(null, e));
             } else {
-                em.complete(d);
+                done.accept(d, null);
             }
-        }));
+        });
     }
 
     private Decision after(CheckEngine.Limited limited, LimitResult result) {
