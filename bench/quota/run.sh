@@ -56,7 +56,9 @@ mvn_quiet() { mvn -B -q -o "$@" >"$WORK/mvn.log" 2>&1 || mvn -B -q "$@" >>"$WORK
 
 # ---- build ----------------------------------------------------------------------------------------------------
 log "building quota-service, the floor and the Bucket4j baseline"
-(cd "$ROOT" && mvn_quiet -pl quota-service package -DskipTests)
+# into the bench's own directory: a local stack (bin/apimon up) may be running target/quarkus-app right now
+QUOTA_APP="$WORK/quota-app"
+(cd "$ROOT" && mvn_quiet -pl quota-service package -DskipTests -Dquarkus.package.output-directory="$QUOTA_APP")
 (cd "$HERE/floor" && mvn_quiet package -DskipTests)
 (cd "$HERE/bucket4j" && mvn_quiet package -DskipTests)
 
@@ -96,7 +98,7 @@ PIDS+=($!)
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT) 2>/dev/null && break; sleep 0.2; done
 
 log "seeding plans, 1005 customers and their keys"
-java -cp "$ROOT/quota-service/target/quarkus-app/lib/main/*" "$HERE/Seed.java" "127.0.0.1:$KAFKA_PORT" "$PEPPER" "$WORK/requests.tsv" 2>"$WORK/seed.log"
+java -cp "$QUOTA_APP/lib/main/*" "$HERE/Seed.java" "127.0.0.1:$KAFKA_PORT" "$PEPPER" "$WORK/requests.tsv" 2>"$WORK/seed.log"
 
 # ---- the measured runs ------------------------------------------------------------------------------------------
 RESULTS="$WORK/results.tsv"
@@ -145,6 +147,7 @@ run_app() { # name jar port health-url health-status-regex url wrk-args...
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 OIDC_URL="http://127.0.0.1:${APIMON_KEYCLOAK_PORT:-8180}/realms/apimon"
 if curl -fs -o /dev/null "$OIDC_URL/.well-known/openid-configuration"; then
   export QUARKUS_OIDC_AUTH_SERVER_URL="$OIDC_URL"
@@ -154,7 +157,7 @@ fi
 QPORT=$(free_port)
 QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
   APIMON_KEYS_PEPPER="$PEPPER" QUARKUS_LOG_CONSOLE_JSON_ENABLED=false \
-  run_app checks "$ROOT/quota-service/target/quarkus-app/quarkus-run.jar" "$QPORT" \
+  run_app checks "$QUOTA_APP/quarkus-run.jar" "$QPORT" \
   "http://127.0.0.1:$QPORT/q/health/ready" '^200$' "http://127.0.0.1:$QPORT/v1/checks" -s "$HERE/checks.lua" -- /v1/checks "$WORK/requests.tsv"
 
 FPORT=$(free_port)
@@ -169,7 +172,7 @@ BENCH_REDIS_URI="redis://127.0.0.1:$REDIS_PORT" \
 
 # ---- report ------------------------------------------------------------------------------------------------------
 echo
-echo "quota-service /v1/checks vs baselines - $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "quota-service /v1/checks vs baselines - $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %5s %4s %12s %9s %9s %7s\n' target conns thr "req/s" "p50 ms" "p99 ms" errors
 while IFS=$'\t' read -r n c t rps p50 p99 err; do
   printf '%-10s %5s %4s %12s %9s %9s %7s\n' "$n" "$c" "$t" "$rps" "$p50" "$p99" "$err"

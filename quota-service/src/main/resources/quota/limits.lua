@@ -60,7 +60,10 @@ if allowed == 1 and cost > 0 then
   if has_quota then
     local before = used
     used = redis.call('INCRBY', qkey, cost)
-    redis.call('PEXPIRE', qkey, ARGV[a + 2])
+    -- the expiry is absolute (period end + grace): setting it when the period's counter is created is enough
+    if before == 0 then
+      redis.call('PEXPIRE', qkey, ARGV[a + 2])
+    end
     local t80 = tonumber(ARGV[a + 4])
     local t100 = tonumber(ARGV[a + 5])
     if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', ARGV[a + 3]) then

@@ -38,8 +38,8 @@ public class ChecksResource {
     private static final Logger LOG = Logger.getLogger(ChecksResource.class);
     /** Before Quarkus' filters (security, OIDC, the JAX-RS router), after its header and start-time handlers. */
     static final int ROUTE_ORDER = Integer.MIN_VALUE + 100;
-    /** A check body is a few hundred bytes; usage {@code data} may add some. Larger bodies are refused unread. */
-    static final long MAX_BODY = 64 * 1024;
+    /** A check is a few hundred bytes; usage {@code data} may add some (a Kafka record is at most 1 MiB anyway). */
+    static final long MAX_BODY = 1024 * 1024;
 
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json;charset=UTF-8");
     private static final CharSequence PROBLEM_JSON = HttpHeaders.createOptimized(Problem.MEDIA_TYPE);
