@@ -7,7 +7,10 @@ import static dev.apimon.quota.support.Fixtures.rate;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apimon.quota.limits.domain.BillingPeriod;
+import dev.apimon.quota.limits.domain.CounterKeys;
 import dev.apimon.quota.support.Fixtures;
 import dev.apimon.quota.support.Fixtures.Customer;
 import dev.apimon.testinfra.KafkaResource;
@@ -66,6 +69,30 @@ class LimitsTest {
         clock.advance(Duration.ofSeconds(1));
         check(k, "GET /x").then().body("code", equalTo("VALID")).body("limits[0].remaining", equalTo(0));
         check(k, "GET /x").then().body("code", equalTo("RATE_LIMITED"));
+    }
+
+    @Inject
+    io.vertx.mutiny.redis.client.Redis redis;
+
+    @Test
+    void theQuotaCounterExpiresADayAfterItsPeriodAndIsNotReExpiredByEachCheck() {
+        Customer c = Fixtures.customer(List.of(), List.of(quota("api_calls", 100, "hard")), List.of(), ANCHOR);
+        String k = c.key().plaintext();
+        check(k, "GET /x").then().body("limits[1]", nullValue()).body("limits[0].used", equalTo(1));
+        // period Feb 15 - Mar 15 (anchor the 15th); the counter lives until a day after its end
+        String key = CounterKeys.quota(c.id(), "live", "api_calls", BillingPeriod.monthly(ANCHOR, NOW));
+        long expected = Duration.between(NOW, Instant.parse("2026-03-16T00:00:00Z")).toMillis();
+        long first = pttl(key);
+        assertTrue(first > expected - 60_000 && first <= expected, "pttl " + first + " expected about " + expected);
+        clock.advance(Duration.ofDays(2)); // the service clock moves; the expiry was set once, at creation
+        check(k, "GET /x").then().body("limits[0].used", equalTo(2));
+        long second = pttl(key);
+        assertTrue(second > expected - 60_000 && second <= first, "pttl " + second);
+    }
+
+    private long pttl(String key) {
+        return redis.send(io.vertx.mutiny.redis.client.Request.cmd(io.vertx.mutiny.redis.client.Command.PTTL).arg(key))
+                .await().atMost(Duration.ofSeconds(5)).toLong();
     }
 
     @Test
