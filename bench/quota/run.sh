@@ -126,25 +126,15 @@ measure() { # name url connections wrk-args...
 
 metrics() { curl -fs "$1/q/metrics" | grep -E '^apimon_quota_(checks_total|redis_failures_total)' || true; }
 
-run_app() { # name jar port health-url health-status-regex url wrk-args...
-  local name=$1 jar=$2 port=$3 health=$4 healthy=$5 url=$6; shift 6
+declare -A URL ARGS
+start_app() { # name jar port health-url health-status-regex url wrk-args...
+  local name=$1 jar=$2 port=$3 health=$4 healthy=$5
+  URL[$name]=$6; shift 6
+  ARGS[$name]="$*"
   log "starting $name"
   java "${JVM_OPTS[@]}" -Dquarkus.http.port="$port" -jar "$jar" >"$WORK/$name.log" 2>&1 &
-  local pid=$!
-  PIDS+=($pid)
+  PIDS+=($!)
   wait_http "$health" "$name" 120 "$healthy"
-  wrk -t1 -c16 -d"${WARMUP}s" "$url" "$@" >/dev/null 2>&1 # JIT warm-up, not measured
-  [ "$name" = checks ] && metrics "http://127.0.0.1:$port" >"$WORK/metrics-before.txt"
-  for c in $CONNECTIONS; do
-    measure "$name" "$url" "$c" "$@"
-  done
-  if [ "$name" = checks ]; then
-    # what the measured runs decided (difference of the counters), so a fail-open answer cannot hide in the figures
-    metrics "http://127.0.0.1:$port" >"$WORK/metrics-after.txt"
-    awk 'NR == FNR { before[$1] = $2; next } { d = $2 - before[$1]; if (d > 0) printf "%s %d\n", $1, d }' \
-      "$WORK/metrics-before.txt" "$WORK/metrics-after.txt" >"$WORK/checks-metrics.txt"
-  fi
-  kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -157,18 +147,38 @@ fi
 QPORT=$(free_port)
 QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
   APIMON_KEYS_PEPPER="$PEPPER" QUARKUS_LOG_CONSOLE_JSON_ENABLED=false \
-  run_app checks "$QUOTA_APP/quarkus-run.jar" "$QPORT" \
+  start_app checks "$QUOTA_APP/quarkus-run.jar" "$QPORT" \
   "http://127.0.0.1:$QPORT/q/health/ready" '^200$' "http://127.0.0.1:$QPORT/v1/checks" -s "$HERE/checks.lua" -- /v1/checks "$WORK/requests.tsv"
 
 FPORT=$(free_port)
 QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" \
-  run_app floor "$HERE/floor/target/quarkus-app/quarkus-run.jar" "$FPORT" \
+  start_app floor "$HERE/floor/target/quarkus-app/quarkus-run.jar" "$FPORT" \
   "http://127.0.0.1:$FPORT/floor" '^200$' "http://127.0.0.1:$FPORT/floor"
 
 BPORT=$(free_port)
 BENCH_REDIS_URI="redis://127.0.0.1:$REDIS_PORT" \
-  run_app bucket4j "$HERE/bucket4j/target/quarkus-app/quarkus-run.jar" "$BPORT" \
+  start_app bucket4j "$HERE/bucket4j/target/quarkus-app/quarkus-run.jar" "$BPORT" \
   "http://127.0.0.1:$BPORT/v1/checks" '^(405|415)$' "http://127.0.0.1:$BPORT/v1/checks" -s "$HERE/checks.lua" -- /v1/checks "$WORK/requests.tsv"
+
+# All three run at once (an idle JVM costs next to nothing) and the measured runs alternate between them at each
+# connection count: on a shared machine the load drifts over minutes, and measuring one target after the other
+# let that drift, not the targets, decide the ratios.
+for name in checks floor bucket4j; do
+  log "warming up $name (${WARMUP}s)"
+  # shellcheck disable=SC2086 # ARGS holds separate wrk arguments (no spaces inside any of them)
+  wrk -t1 -c16 -d"${WARMUP}s" "${URL[$name]}" ${ARGS[$name]} >/dev/null 2>&1 # JIT warm-up, not measured
+done
+metrics "http://127.0.0.1:$QPORT" >"$WORK/metrics-before.txt"
+for c in $CONNECTIONS; do
+  for name in checks floor bucket4j; do
+    # shellcheck disable=SC2086
+    measure "$name" "${URL[$name]}" "$c" ${ARGS[$name]}
+  done
+done
+# what the measured runs decided (difference of the counters), so a fail-open answer cannot hide in the figures
+metrics "http://127.0.0.1:$QPORT" >"$WORK/metrics-after.txt"
+awk 'NR == FNR { before[$1] = $2; next } { d = $2 - before[$1]; if (d > 0) printf "%s %d\n", $1, d }' \
+  "$WORK/metrics-before.txt" "$WORK/metrics-after.txt" >"$WORK/checks-metrics.txt"
 
 # ---- report ------------------------------------------------------------------------------------------------------
 echo
