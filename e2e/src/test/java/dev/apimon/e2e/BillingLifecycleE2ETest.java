@@ -13,17 +13,22 @@ import dev.apimon.e2e.support.Stack;
 import dev.apimon.e2e.support.StackExtension;
 import dev.apimon.e2e.support.StripeStandIn;
 import dev.apimon.testinfra.Tokens;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,8 +40,6 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * and metered, the spend shows up in the portal, the period closes into an exact invoice that is synced to Stripe and
  * paid by webhook; and a customer whose payments keep failing is suspended by dunning and resumed when it pays.
  */
-// the two scenarios share the stack but not a customer: Bob's runs while Alice waits for her period's end
-@Execution(ExecutionMode.CONCURRENT)
 class BillingLifecycleE2ETest {
     private static final Logger LOG = Logger.getLogger(BillingLifecycleE2ETest.class.getName());
     /** The realm's users carry these customer_id claims. */
@@ -100,13 +103,12 @@ class BillingLifecycleE2ETest {
      */
     private static void warmUp(String prefix) {
         int partitions = 6; // usage.aggregates, as bin/apimon creates it
-        java.util.Map<Integer, String> byPartition = new java.util.TreeMap<>();
+        Map<Integer, String> byPartition = new TreeMap<>();
         for (int n = 1; byPartition.size() < partitions; n++) {
             String id = prefix + n;
-            byPartition.putIfAbsent(org.apache.kafka.common.utils.Utils.toPositive(
-                    org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions, id);
+            byPartition.putIfAbsent(Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions, id);
         }
-        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        Map<String, String> keys = new LinkedHashMap<>();
         for (String warm : byPartition.values()) {
             api.createCustomer(warm, "Warm-up", "US");
             // anchored a day ago: its calls are in a whole hour of its current period
@@ -119,8 +121,8 @@ class BillingLifecycleE2ETest {
             int calls = round++ == 0 ? 3 : 1;
             for (int call = 1; call <= calls; call++) {
                 Poll.until("a warm-up call through nginx", Duration.ofSeconds(30), () -> api.callApi(k.getValue(), "/pets"), r -> r.status() == 200);
-                String total = new java.math.BigDecimal("0.125").multiply(java.math.BigDecimal.valueOf(call)).add(new java.math.BigDecimal("10.00"))
-                        .setScale(2, java.math.RoundingMode.HALF_UP).toPlainString();
+                String total = new BigDecimal("0.125").multiply(BigDecimal.valueOf(call)).add(new BigDecimal("10.00"))
+                        .setScale(2, RoundingMode.HALF_UP).toPlainString();
                 Poll.until("the warm-up call to be priced", Duration.ofSeconds(30), () -> api.ratingSpend(k.getKey()),
                         s -> total.equals(s.path("total").asText()));
             }
@@ -128,7 +130,10 @@ class BillingLifecycleE2ETest {
         LOG.info(String.format("warm-up: %d calls of %s served and priced in %.1f s", keys.size() + 2, keys.keySet(), (System.nanoTime() - t0) / 1e9));
     }
 
+    // the two scenarios share the stack but not a customer: Bob's runs while Alice waits for her period's end (the
+    // methods run concurrently, the test classes one after the other)
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void callsAreLimitedMeteredPricedInvoicedSyncedToStripeAndPaid() {
         Stack stack = STACK.stack();
         // Alice's first period ends at the services' next whole hour, and started a month before (admins may backdate)
@@ -252,6 +257,7 @@ class BillingLifecycleE2ETest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aCustomerWhoseCardKeepsFailingIsSuspendedByDunningAndResumedWhenItPays() {
         Stack stack = STACK.stack();
         api.createCustomer(BOB, "Bob's Bark Co", "US");

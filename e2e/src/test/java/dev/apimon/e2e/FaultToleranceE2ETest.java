@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -182,7 +183,7 @@ class FaultToleranceE2ETest {
         CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> load.sendUntilStopped(20, Duration.ofMillis(50)));
         AtomicBoolean calling = new AtomicBoolean(true);
         AtomicInteger served = new AtomicInteger(1); // the call above
-        Map<Integer, Integer> otherAnswers = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Integer, Integer> otherAnswers = new ConcurrentHashMap<>();
         CompletableFuture<Void> traffic = CompletableFuture.runAsync(() -> {
             while (calling.get()) {
                 try {

@@ -76,7 +76,8 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Processes.await("Kafka broker", Duration.ofSeconds(60), RestartableKafkaResource::clusterUp, process, log);
+        // a JVM on a busy two-core machine can take long to start; the test fails if it takes longer than this
+        Processes.await("Kafka broker", Duration.ofSeconds(120), RestartableKafkaResource::clusterUp, process, log);
     }
 
     /** Kills the broker as a crash would (SIGKILL). */
@@ -86,11 +87,18 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
         }
         process.destroyForcibly();
         try {
-            process.waitFor(30, TimeUnit.SECONDS);
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                System.err.println("Kafka broker (pid " + process.pid() + ") still alive 30 s after SIGKILL");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         process = null;
+    }
+
+    /** The running broker's PID (-1 when stopped), e.g. to record it for clean-up after a killed test JVM. */
+    public static synchronized long pid() {
+        return process == null ? -1 : process.pid();
     }
 
     /** The broker's own log (appended across restarts), for diagnosing a failed test. */

@@ -9,6 +9,7 @@ import static dev.apimon.e2e.support.Stack.Service.USAGE;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apimon.testinfra.Tokens;
+import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -130,9 +131,9 @@ public final class Api {
     public String usageTotal(String meter, String customer, Instant from, Instant to) {
         JsonNode windows = Http.get(stack.url(USAGE) + "/v1/meters/" + meter + "/usage?customer_id=" + customer + "&from=" + enc(from.toString())
                 + "&to=" + enc(to.toString()) + "&window_size=day", admin()).expect(200).json().get("data");
-        java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+        BigDecimal sum = BigDecimal.ZERO;
         for (JsonNode w : windows) {
-            sum = sum.add(new java.math.BigDecimal(w.get("value").asText()));
+            sum = sum.add(new BigDecimal(w.get("value").asText()));
         }
         return sum.toPlainString();
     }

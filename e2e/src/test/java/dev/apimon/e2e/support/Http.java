@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** A small JSON client over java.net.http: every call answers a {@link Reply}; transport failures throw. */
@@ -22,7 +23,7 @@ public final class Http {
     }
 
     /** Status, headers and body of one answer. */
-    public record Reply(int status, Map<String, java.util.List<String>> headers, String body) {
+    public record Reply(int status, Map<String, List<String>> headers, String body) {
         public JsonNode json() {
             if (body == null || body.isBlank()) {
                 return MissingNode.getInstance();

@@ -1,6 +1,7 @@
 package dev.apimon.e2e.support;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -35,12 +36,12 @@ public final class Poll {
         }
     }
 
-    public static void until(String what, Duration timeout, java.util.function.BooleanSupplier done) {
+    public static void until(String what, Duration timeout, BooleanSupplier done) {
         until(what, timeout, done::getAsBoolean, Boolean::booleanValue);
     }
 
     /** A deliberate wait (an outage's length, a client's pacing): not a substitute for polling a condition. */
-    public static void pause(java.time.Duration d) {
+    public static void pause(Duration d) {
         pause(d.toMillis());
     }
 

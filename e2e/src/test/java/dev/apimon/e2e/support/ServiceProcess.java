@@ -88,14 +88,27 @@ public final class ServiceProcess {
         process = null;
     }
 
-    /** SIGTERM (graceful shutdown), then SIGKILL after a grace period. */
-    public synchronized void stop() {
+    /** Sends SIGTERM without waiting (to stop several processes at once, then {@link #stop(Duration)} each). */
+    public void requestStop() {
+        Process p = process;
+        if (p != null) {
+            p.destroy();
+        }
+    }
+
+    /** SIGTERM (graceful shutdown), then SIGKILL after 10 s. */
+    public void stop() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    /** SIGTERM (graceful shutdown), then SIGKILL after the grace period. */
+    public synchronized void stop(Duration grace) {
         Process p = process;
         if (p == null) {
             return;
         }
         p.destroy();
-        if (!waitFor(p, Duration.ofSeconds(10))) {
+        if (!waitFor(p, grace)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             waitFor(p, Duration.ofSeconds(10));

@@ -14,12 +14,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.FileHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -44,15 +50,19 @@ public final class Stack implements AutoCloseable {
     public static final String GATEWAY_CLIENT_ID = "apimon-gateway";
     public static final String GATEWAY_CLIENT_SECRET = "apimon-gateway-local-secret";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
+    private static final AtomicReference<Stack> RUNNING = new AtomicReference<>();
 
-    /** The suite's topics as bin/apimon creates them: name → partitions, cleanup policy. */
-    private static final Map<String, Object[]> TOPICS = Map.ofEntries(
-            Map.entry("keys.events", new Object[]{6, "compact"}), Map.entry("customers.events", new Object[]{6, "compact"}),
-            Map.entry("subscriptions.events", new Object[]{6, "compact"}), Map.entry("billing.catalog", new Object[]{1, "compact"}),
-            Map.entry("billing.spend", new Object[]{6, "compact"}), Map.entry("usage.events", new Object[]{6, "delete"}),
-            Map.entry("usage.aggregates", new Object[]{6, "delete"}), Map.entry("billing.alerts", new Object[]{6, "delete"}),
-            Map.entry("billing.invoices", new Object[]{6, "delete"}), Map.entry("billing.payments", new Object[]{6, "delete"}),
-            Map.entry("apimon.dead-letter", new Object[]{3, "delete"}));
+    /** One of the suite's topics, as bin/apimon creates it. */
+    private record Topic(String name, int partitions, String cleanupPolicy) {
+    }
+
+    private static final List<Topic> TOPICS = List.of(
+            new Topic("keys.events", 6, "compact"), new Topic("customers.events", 6, "compact"),
+            new Topic("subscriptions.events", 6, "compact"), new Topic("billing.catalog", 1, "compact"),
+            new Topic("billing.spend", 6, "compact"), new Topic("usage.events", 6, "delete"),
+            new Topic("usage.aggregates", 6, "delete"), new Topic("billing.alerts", 6, "delete"),
+            new Topic("billing.invoices", 6, "delete"), new Topic("billing.payments", 6, "delete"),
+            new Topic("apimon.dead-letter", 3, "delete"));
 
     /** The six services, in bin/apimon's start order. */
     public enum Service {
@@ -90,7 +100,7 @@ public final class Stack implements AutoCloseable {
     private Map<Service, Integer> ports;
     private long launchedAt;
     private Duration lastBoot;
-    private java.util.logging.Handler testLog;
+    private Handler testLog;
 
     private Stack(String name, Duration hourBoundaryAfterLaunch) {
         this.name = name;
@@ -108,6 +118,12 @@ public final class Stack implements AutoCloseable {
      */
     public static Stack start(String name, Duration hourBoundaryAfterLaunch) {
         Stack s = new Stack(name, hourBoundaryAfterLaunch);
+        // the Kafka and Redis resources are one per JVM (static): two stacks at once would share and break them
+        Stack other = RUNNING.compareAndExchange(null, s);
+        if (other != null) {
+            throw new IllegalStateException("stack " + other.name + " is still running: one stack per JVM at a time (test classes "
+                    + "must not run concurrently)");
+        }
         try {
             s.boot();
             return s;
@@ -126,10 +142,10 @@ public final class Stack implements AutoCloseable {
             deleteRecursively(dir);
             Files.createDirectories(dir);
             // the tests' own log lines, next to the services' (surefire captures nothing of concurrently run methods)
-            testLog = new java.util.logging.FileHandler(dir.resolve("test.log").toString(), true);
-            testLog.setFormatter(new java.util.logging.Formatter() {
+            testLog = new FileHandler(dir.resolve("test.log").toString(), true);
+            testLog.setFormatter(new Formatter() {
                 @Override
-                public String format(java.util.logging.LogRecord r) {
+                public String format(LogRecord r) {
                     return String.format("%s %-7s [%s] %s%n", r.getInstant(), r.getLevel(), r.getLoggerName().replace("dev.apimon.e2e.", ""),
                             formatMessage(r));
                 }
@@ -139,10 +155,13 @@ public final class Stack implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         snapshotApps(root);
+        phase("service builds copied", t0);
         new KeycloakResource().start();
         kafka = new RestartableKafkaResource();
         kafka.start();
+        recordPids();
         createTopics();
+        phase("Kafka broker up with the topics", t0);
         redis = new RedisResource();
         redis.start();
         for (Service s : Service.values()) {
@@ -152,6 +171,7 @@ public final class Stack implements AutoCloseable {
                 datasource.put(s, db.start());
             }
         }
+        phase("Redis and databases ready", t0);
         stripe = new StripeStandIn();
         Map<Service, Integer> ports = new EnumMap<>(Service.class);
         for (Service s : Service.values()) {
@@ -192,7 +212,8 @@ public final class Stack implements AutoCloseable {
      * stay. For a test that finds the stack booted too slowly to reach its planned period end in time.
      */
     public void relaunchServicesWithHourBoundaryIn(Duration hourBoundaryIn) {
-        services.values().parallelStream().forEach(ServiceProcess::stop);
+        services.values().forEach(ServiceProcess::requestStop);
+        services.values().forEach(ServiceProcess::stop);
         launchServices(hourBoundaryIn);
         awaitReady(Service.values());
         lastBoot = Duration.ofNanos(System.nanoTime() - launchedAt);
@@ -201,6 +222,10 @@ public final class Stack implements AutoCloseable {
     /** How long the services took from launch to all ready, the last time they were (re)launched. */
     public Duration lastBoot() {
         return lastBoot;
+    }
+
+    private static void phase(String what, long t0) {
+        LOG.info(String.format("%s after %.1f s", what, (System.nanoTime() - t0) / 1e9));
     }
 
     // ---------------------------------------------------------------- what the tests use
@@ -261,6 +286,7 @@ public final class Stack implements AutoCloseable {
     public void startKafka() {
         LOG.info("restarting the Kafka broker");
         RestartableKafkaResource.startBroker();
+        recordPids();
     }
 
     /** Redis goes away with everything in it (it keeps nothing on disk), as in an outage. */
@@ -447,8 +473,8 @@ public final class Stack implements AutoCloseable {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
         try (Admin admin = Admin.create(p)) {
-            List<NewTopic> topics = TOPICS.entrySet().stream().map(e -> new NewTopic(e.getKey(), (Integer) e.getValue()[0], (short) 1)
-                    .configs(Map.of("cleanup.policy", (String) e.getValue()[1]))).toList();
+            List<NewTopic> topics = TOPICS.stream().map(t -> new NewTopic(t.name(), t.partitions(), (short) 1)
+                    .configs(Map.of("cleanup.policy", t.cleanupPolicy()))).toList();
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not create the topics: " + e.getMessage(), e);
@@ -462,6 +488,9 @@ public final class Stack implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         Stream.concat(services.values().stream(), Stream.of(petstore, nginx)).filter(p -> p != null && p.alive())
                 .forEach(p -> sb.append(p.pid()).append(' ').append(p.name()).append('\n'));
+        if (RestartableKafkaResource.pid() > 0) {
+            sb.append(RestartableKafkaResource.pid()).append(" kafka\n");
+        }
         try {
             Files.writeString(dir.resolve("pids"), sb.toString());
         } catch (IOException e) {
@@ -497,11 +526,14 @@ public final class Stack implements AutoCloseable {
             return;
         }
         closed = true;
+        RUNNING.compareAndSet(this, null);
+        LOG.info("tearing down stack " + name);
         List<ServiceProcess> all = new ArrayList<>();
         Stream.of(nginx, petstore).filter(p -> p != null).forEach(all::add);
         all.addAll(services.values());
-        // SIGTERM to all at once, then wait: sequential graceful stops would take the sum of their shutdowns
-        all.parallelStream().forEach(ServiceProcess::stop);
+        // SIGTERM to all at once, SIGKILL after 3 s: everything is thrown away, so a slow graceful stop is not waited for
+        all.forEach(ServiceProcess::requestStop);
+        all.forEach(p -> p.stop(Duration.ofSeconds(3)));
         if (stripe != null) {
             stripe.close();
         }
@@ -509,6 +541,7 @@ public final class Stack implements AutoCloseable {
             redis.stop();
         }
         if (kafka != null) {
+            LOG.info("stopping the Kafka broker (pid " + RestartableKafkaResource.pid() + ")");
             kafka.stop();
         }
         databases.forEach(PostgresResource::stop);
@@ -535,7 +568,7 @@ public final class Stack implements AutoCloseable {
             return;
         }
         try (Stream<Path> walk = Files.walk(p)) {
-            for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }
