@@ -533,7 +533,8 @@ public final class Stack implements AutoCloseable {
         all.addAll(services.values());
         // SIGTERM to all at once, SIGKILL after 3 s: everything is thrown away, so a slow graceful stop is not waited for
         all.forEach(ServiceProcess::requestStop);
-        all.forEach(p -> p.stop(Duration.ofSeconds(3)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        all.forEach(p -> p.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
         if (stripe != null) {
             stripe.close();
         }
