@@ -5,6 +5,8 @@
 #
 #   bench/quota/run.sh                 # DURATION=15 WARMUP=45 CONNECTIONS="8 16 32"
 #   DURATION=30 CONNECTIONS="8" bench/quota/run.sh
+#   CHECKS_JVM_OPTS="-XX:StartFlightRecording:settings=profile,method-profiling=max,filename=/tmp/q.jfr" bench/quota/run.sh
+#                                      # extra JVM options for quota-service only (profiling); baselines unchanged
 #
 # Needs: JDK 17, Maven, redis-server and wrk (Debian packages; installed with apt-get when missing and root).
 set -euo pipefail
@@ -124,7 +126,7 @@ measure() { # name url connections wrk-args...
   log "$(printf '%-9s -t%s -c%-3s %10s req/s  p50 %6s ms  p99 %6s ms  errors %s' "$name" "$t" "$c" "$rps" "$p50" "$p99" "$((non2xx + errors))")"
 }
 
-metrics() { curl -fs "$1/q/metrics" | grep -E '^apimon_quota_(checks_total|redis_failures_total)' || true; }
+metrics() { curl -fs "$1/q/metrics" | grep -E '^apimon_quota_(checks_total|redis_failures_total|redis_batch_checks_(count|sum))' || true; }
 
 declare -A URL ARGS
 start_app() { # name jar port health-url health-status-regex url wrk-args...
@@ -132,7 +134,10 @@ start_app() { # name jar port health-url health-status-regex url wrk-args...
   URL[$name]=$6; shift 6
   ARGS[$name]="$*"
   log "starting $name"
-  java "${JVM_OPTS[@]}" -Dquarkus.http.port="$port" -jar "$jar" >"$WORK/$name.log" 2>&1 &
+  local extra=()
+  # shellcheck disable=SC2206 # separate JVM options
+  [ "$name" = checks ] && extra=(${CHECKS_JVM_OPTS:-})
+  java "${JVM_OPTS[@]}" "${extra[@]}" -Dquarkus.http.port="$port" -jar "$jar" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   wait_http "$health" "$name" 120 "$healthy"
 }
@@ -200,6 +205,9 @@ done
 echo
 echo "decisions of the measured checks runs (counter increments; degraded=\"true\" would be answers without Redis):"
 sed 's/^/  /' "$WORK/checks-metrics.txt" 2>/dev/null || true
+# checks per call to Redis (quota-service batches the checks one event loop read in one turn)
+awk '/^apimon_quota_redis_batch_checks_count/ { n = $2 } /^apimon_quota_redis_batch_checks_sum/ { s = $2 }
+  END { if (n > 0) printf "  %d checks in %d calls to Redis: %.2f checks per call\n", s, n, s / n }' "$WORK/checks-metrics.txt"
 echo "raw wrk output and logs: $WORK"
 # one machine-readable line for bin/apimon bench: the first connection count (8 by default)
 awk -F'\t' -v c="${CONNECTIONS%% *}" '$2 == c { rps[$1] = $4; p99[$1] = $6 }

@@ -1,85 +1,114 @@
--- quota-service: all limits of one check, decided atomically in one round trip.
--- GCRA (virtual scheduling) per rate limit + a per-period counter for the check's meter; a denied check writes
--- nothing. Times are integer microseconds passed by the caller (same arithmetic as dev.apimon.quota.limits.domain.Gcra).
+-- quota-service: the limits of a batch of checks, each check decided atomically on its own, in order, in one
+-- round trip. Per check: GCRA (virtual scheduling) per rate limit + a per-period counter for the check's meter; a
+-- denied check writes nothing. Times are integer microseconds passed by the caller (same arithmetic as
+-- dev.apimon.quota.limits.domain.Gcra). The checks of one batch are the ones that arrived on one event loop in
+-- the same turn (RedisLimiter): one EVALSHA for all of them costs Redis far less than one per check.
 --
--- KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert marker 80, alert marker 100]
--- ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
---       then per rate limit: emission_us, capacity_us,
---       then if has_quota: limit, hard, counter_ttl_ms, alert_ttl_ms, units_80, units_100
--- Returns: {allowed, duplicate, alert80_fired, alert100_fired, quota_used, tat_minus_now_1 .. tat_minus_now_nr}
-local now = tonumber(ARGV[1])
-local cost = tonumber(ARGV[2])
-local nr = tonumber(ARGV[3])
-local has_quota = ARGV[4] == '1'
-local has_idem = ARGV[5] == '1'
+-- ARGV: 1 number of checks, then per check: key count, argument count, its arguments (below);
+-- KEYS: the checks' keys one after the other.
+-- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert marker 80, alert marker 100]
+--            ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
+--                  then per rate limit: emission_us, capacity_us,
+--                  then if has_quota: limit, hard, counter_ttl_ms, alert_ttl_ms, units_80, units_100
+-- Returns per check {allowed, duplicate, alert80_fired, alert100_fired, quota_used, tat_minus_now_1 .. _nr}, or
+-- the error message (a string) of a check that failed; the other checks are unaffected.
+local function decide(keys, argv)
+  local now = tonumber(argv[1])
+  local cost = tonumber(argv[2])
+  local nr = tonumber(argv[3])
+  local has_quota = argv[4] == '1'
+  local has_idem = argv[5] == '1'
 
-local k = nr + 1
-local qkey, ikey, a80, a100
-if has_quota then qkey = KEYS[k]; k = k + 1 end
-if has_idem then ikey = KEYS[k]; k = k + 1 end
-if has_quota then a80 = KEYS[k]; a100 = KEYS[k + 1] end
+  local k = nr + 1
+  local qkey, ikey, a80, a100
+  if has_quota then qkey = keys[k]; k = k + 1 end
+  if has_idem then ikey = keys[k]; k = k + 1 end
+  if has_quota then a80 = keys[k]; a100 = keys[k + 1] end
 
--- a retried request id that was already counted consumes nothing again
-local dup = 0
-if has_idem and redis.call('EXISTS', ikey) == 1 then
-  dup = 1
-  cost = 0
-end
+  -- a retried request id that was already counted consumes nothing again
+  local dup = 0
+  if has_idem and redis.call('EXISTS', ikey) == 1 then
+    dup = 1
+    cost = 0
+  end
 
-local allowed = 1
-local base = {}
-local nxt = {}
-local a = 7
-for i = 1, nr do
-  local em = tonumber(ARGV[a])
-  local cap = tonumber(ARGV[a + 1])
-  a = a + 2
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tat < now then tat = now end
-  base[i] = tat
-  nxt[i] = tat + em * cost
-  if nxt[i] - now > cap then allowed = 0 end
-end
-
-local used = 0
-local limit = 0
-if has_quota then
-  limit = tonumber(ARGV[a])
-  used = tonumber(redis.call('GET', qkey) or '0')
-  if ARGV[a + 1] == '1' and used + cost > limit then allowed = 0 end
-end
-
-local fired80 = 0
-local fired100 = 0
-if allowed == 1 and cost > 0 then
+  local allowed = 1
+  local base = {}
+  local nxt = {}
+  local a = 7
   for i = 1, nr do
-    -- the key may vanish once TAT has passed: an absent key means "fully recovered"
-    redis.call('SET', KEYS[i], string.format('%.0f', nxt[i]), 'PX', math.floor((nxt[i] - now) / 1000) + 1000)
-    base[i] = nxt[i]
+    local em = tonumber(argv[a])
+    local cap = tonumber(argv[a + 1])
+    a = a + 2
+    local tat = tonumber(redis.call('GET', keys[i]) or '0')
+    if tat < now then tat = now end
+    base[i] = tat
+    nxt[i] = tat + em * cost
+    if nxt[i] - now > cap then allowed = 0 end
   end
+
+  local used = 0
+  local limit = 0
   if has_quota then
-    local before = used
-    used = redis.call('INCRBY', qkey, cost)
-    -- the expiry is absolute (period end + grace): setting it when the period's counter is created is enough
-    if before == 0 then
-      redis.call('PEXPIRE', qkey, ARGV[a + 2])
+    limit = tonumber(argv[a])
+    used = tonumber(redis.call('GET', qkey) or '0')
+    if argv[a + 1] == '1' and used + cost > limit then allowed = 0 end
+  end
+
+  local fired80 = 0
+  local fired100 = 0
+  if allowed == 1 and cost > 0 then
+    for i = 1, nr do
+      -- the key may vanish once TAT has passed: an absent key means "fully recovered"
+      redis.call('SET', keys[i], string.format('%.0f', nxt[i]), 'PX', math.floor((nxt[i] - now) / 1000) + 1000)
+      base[i] = nxt[i]
     end
-    local t80 = tonumber(ARGV[a + 4])
-    local t100 = tonumber(ARGV[a + 5])
-    if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', ARGV[a + 3]) then
-      fired80 = 1
+    if has_quota then
+      local before = used
+      used = redis.call('INCRBY', qkey, cost)
+      -- the expiry is absolute (period end + grace): setting it when the period's counter is created is enough
+      if before == 0 then
+        redis.call('PEXPIRE', qkey, argv[a + 2])
+      end
+      local t80 = tonumber(argv[a + 4])
+      local t100 = tonumber(argv[a + 5])
+      if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', argv[a + 3]) then
+        fired80 = 1
+      end
+      if limit > 0 and before < t100 and used >= t100 and redis.call('SET', a100, used, 'NX', 'PX', argv[a + 3]) then
+        fired100 = 1
+      end
     end
-    if limit > 0 and before < t100 and used >= t100 and redis.call('SET', a100, used, 'NX', 'PX', ARGV[a + 3]) then
-      fired100 = 1
+    if has_idem then
+      redis.call('SET', ikey, '1', 'PX', argv[6])
     end
   end
-  if has_idem then
-    redis.call('SET', ikey, '1', 'PX', ARGV[6])
+
+  local out = {allowed, dup, fired80, fired100, used}
+  for i = 1, nr do
+    out[5 + i] = base[i] - now
   end
+  return out
 end
 
-local out = {allowed, dup, fired80, fired100, used}
-for i = 1, nr do
-  out[5 + i] = base[i] - now
+local n = tonumber(ARGV[1])
+local results = {}
+local ki = 1
+local ai = 2
+for c = 1, n do
+  local nk = tonumber(ARGV[ai])
+  local na = tonumber(ARGV[ai + 1])
+  local keys = {}
+  for j = 1, nk do keys[j] = KEYS[ki + j - 1] end
+  local argv = {}
+  for j = 1, na do argv[j] = ARGV[ai + 1 + j] end
+  ki = ki + nk
+  ai = ai + 2 + na
+  local ok, res = pcall(decide, keys, argv)
+  if ok then
+    results[c] = res
+  else
+    results[c] = type(res) == 'table' and (res.err or 'ERR') or tostring(res)
+  end
 end
-return out
+return results

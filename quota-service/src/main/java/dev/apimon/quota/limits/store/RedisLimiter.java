@@ -13,27 +13,31 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
 
 /**
- * Runs limits.lua with EVALSHA: one round trip per check. A Redis that lost its script cache (restart, failover)
- * answers NOSCRIPT; the call is then repeated once with EVAL, which also caches the script again.
+ * Runs limits.lua with EVALSHA for a batch of checks: one round trip, each check decided atomically on its own, in
+ * order. Sent on this event loop's long-lived connection ({@link LoopConnections}). A Redis that lost its script
+ * cache (restart, failover) answers NOSCRIPT, which means nothing ran; the batch is then sent once more with EVAL,
+ * which also caches the script again.
  */
 @Singleton
 public class RedisLimiter {
+    private static final Logger LOG = Logger.getLogger(RedisLimiter.class);
     private static final int GRACE_DAYS = 1;
     private final Redis redis;
-    private final io.vertx.redis.client.Redis bare;
+    private final LoopConnections connections;
     private final String script;
     private final String sha;
     private final long idempotencyTtlMillis;
 
     public RedisLimiter(Redis redis, dev.apimon.quota.QuotaConfig config) {
         this.redis = redis;
-        this.bare = redis.getDelegate();
+        this.connections = new LoopConnections(redis.getDelegate(), config.redis().hungAfter().toNanos(), System::nanoTime);
         this.script = readScript();
         this.sha = sha1(script);
         this.idempotencyTtlMillis = config.usage().dedupWindow().toMillis();
@@ -49,92 +53,136 @@ public class RedisLimiter {
     }
 
     /**
-     * Sends the check's limits; {@code done} gets the result or the failure. Plain Vert.x callbacks (no reactive
-     * operators) because this runs once per check on the event loop.
+     * Sends the batch's limits; {@code done} gets one result per check (null for a check the script failed on) or
+     * the failure of the whole round trip. Must be called on an event loop; {@code done} runs on it. When the
+     * connection had to be opened first and {@code stillWanted} is then false, nothing is sent and {@code done} is
+     * not called.
      */
-    public void evaluate(LimitRequest r, BiConsumer<LimitResult, Throwable> done) {
-        List<String> args = arguments(r, idempotencyTtlMillis);
-        int nr = r.rates().size();
-        bare.send(command(io.vertx.redis.client.Command.EVALSHA, sha, args)).onComplete(ar -> {
-            if (ar.succeeded()) {
-                complete(ar.result(), nr, done);
-            } else if (isNoScript(ar.cause())) {
-                bare.send(command(io.vertx.redis.client.Command.EVAL, script, args)).onComplete(again -> {
-                    if (again.succeeded()) {
-                        complete(again.result(), nr, done);
-                    } else {
-                        done.accept(null, again.cause());
-                    }
-                });
-            } else {
-                done.accept(null, ar.cause());
+    public void evaluate(List<LimitRequest> batch, BooleanSupplier stillWanted, BiConsumer<LimitResult[], Throwable> done) {
+        connections.with((conn, err) -> {
+            if (err != null) {
+                done.accept(null, err);
+                return;
             }
+            if (!stillWanted.getAsBoolean()) {
+                return; // a new connection came too late for this batch: its checks were answered without Redis
+            }
+            conn.send(request(io.vertx.redis.client.Command.EVALSHA, sha, batch, idempotencyTtlMillis)).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    complete(ar.result(), batch, done);
+                } else if (isNoScript(ar.cause())) {
+                    conn.send(request(io.vertx.redis.client.Command.EVAL, script, batch, idempotencyTtlMillis)).onComplete(again -> {
+                        if (again.succeeded()) {
+                            complete(again.result(), batch, done);
+                        } else {
+                            done.accept(null, again.cause());
+                        }
+                    });
+                } else {
+                    done.accept(null, ar.cause());
+                }
+            });
         });
     }
 
-    private static void complete(io.vertx.redis.client.Response resp, int nr, BiConsumer<LimitResult, Throwable> done) {
-        LimitResult result;
+    /** This event loop's connection stopped answering: close it, the next batch opens a new one. */
+    public void abandonConnection() {
+        connections.abandon();
+    }
+
+    private static void complete(io.vertx.redis.client.Response resp, List<LimitRequest> batch, BiConsumer<LimitResult[], Throwable> done) {
+        LimitResult[] results;
         try {
-            result = parse(resp, nr);
+            results = parse(resp, batch);
         } catch (RuntimeException e) {
             done.accept(null, e);
             return;
         }
-        done.accept(result, null);
+        done.accept(results, null);
     }
 
     private static boolean isNoScript(Throwable t) {
         return t != null && t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT");
     }
 
-    private static io.vertx.redis.client.Request command(io.vertx.redis.client.Command cmd, String scriptOrSha, List<String> args) {
+    static int keyCount(LimitRequest r) {
+        return r.rates().size() + (r.hasQuota() ? 3 : 0) + (r.idempotencyKey() != null ? 1 : 0);
+    }
+
+    static int argCount(LimitRequest r) {
+        return 6 + 2 * r.rates().size() + (r.hasQuota() ? 6 : 0);
+    }
+
+    /** script/sha, numkeys, every check's KEYS, then the count and per check: key count, arg count, ARGV. */
+    static io.vertx.redis.client.Request request(io.vertx.redis.client.Command cmd, String scriptOrSha, List<LimitRequest> batch,
+                                                 long idempotencyTtlMillis) {
         io.vertx.redis.client.Request req = io.vertx.redis.client.Request.cmd(cmd).arg(scriptOrSha);
-        for (String a : args) {
-            req.arg(a);
+        int keys = 0;
+        for (LimitRequest r : batch) {
+            keys += keyCount(r);
+        }
+        req.arg(keys);
+        for (LimitRequest r : batch) {
+            for (LimitRequest.Rate rate : r.rates()) {
+                req.arg(rate.counterKey());
+            }
+            if (r.hasQuota()) {
+                req.arg(r.quota().counterKey());
+            }
+            if (r.idempotencyKey() != null) {
+                req.arg(r.idempotencyKey());
+            }
+            if (r.hasQuota()) {
+                req.arg(r.quota().alertKeyPrefix() + "80");
+                req.arg(r.quota().alertKeyPrefix() + "100");
+            }
+        }
+        req.arg(batch.size());
+        for (LimitRequest r : batch) {
+            req.arg(keyCount(r)).arg(argCount(r));
+            arguments(req, r, idempotencyTtlMillis);
         }
         return req;
     }
 
-    /** numkeys, KEYS..., ARGV... exactly as limits.lua reads them. */
-    static List<String> arguments(LimitRequest r, long idempotencyTtlMillis) {
+    /** One check's ARGV exactly as limits.lua's decide() reads it. */
+    private static void arguments(io.vertx.redis.client.Request out, LimitRequest r, long idempotencyTtlMillis) {
         int nr = r.rates().size();
-        List<String> keys = new ArrayList<>(nr + 4);
+        out.arg(r.nowMicros());
+        out.arg(r.cost());
+        out.arg(nr);
+        out.arg(r.hasQuota() ? 1 : 0);
+        out.arg(r.idempotencyKey() != null ? 1 : 0);
+        out.arg(idempotencyTtlMillis);
         for (LimitRequest.Rate rate : r.rates()) {
-            keys.add(rate.counterKey());
-        }
-        if (r.hasQuota()) {
-            keys.add(r.quota().counterKey());
-        }
-        if (r.idempotencyKey() != null) {
-            keys.add(r.idempotencyKey());
-        }
-        if (r.hasQuota()) {
-            keys.add(r.quota().alertKeyPrefix() + "80");
-            keys.add(r.quota().alertKeyPrefix() + "100");
-        }
-        List<String> out = new ArrayList<>(1 + keys.size() + 6 + 2 * nr + 6);
-        out.add(Integer.toString(keys.size()));
-        out.addAll(keys);
-        out.add(Long.toString(r.nowMicros()));
-        out.add(Long.toString(r.cost()));
-        out.add(Integer.toString(nr));
-        out.add(r.hasQuota() ? "1" : "0");
-        out.add(r.idempotencyKey() != null ? "1" : "0");
-        out.add(Long.toString(idempotencyTtlMillis));
-        for (LimitRequest.Rate rate : r.rates()) {
-            out.add(Long.toString(rate.gcra().emissionMicros()));
-            out.add(Long.toString(rate.gcra().capacityMicros()));
+            out.arg(rate.gcra().emissionMicros());
+            out.arg(rate.gcra().capacityMicros());
         }
         if (r.hasQuota()) {
             LimitRequest.Quota q = r.quota();
             // relative TTLs from the service clock: counters outlive their period by a day (late checks, operators)
             long ttl = Math.max(0, q.period().end().toEpochMilli() - r.nowMicros() / 1000) + Duration.ofDays(GRACE_DAYS).toMillis();
-            out.add(Long.toString(q.spec().limit()));
-            out.add(q.spec().hard() ? "1" : "0");
-            out.add(Long.toString(ttl));
-            out.add(Long.toString(ttl));
-            out.add(Long.toString(q.threshold(80)));
-            out.add(Long.toString(q.threshold(100)));
+            out.arg(q.spec().limit());
+            out.arg(q.spec().hard() ? 1 : 0);
+            out.arg(ttl);
+            out.arg(ttl);
+            out.arg(q.threshold(80));
+            out.arg(q.threshold(100));
+        }
+    }
+
+    static LimitResult[] parse(io.vertx.redis.client.Response resp, List<LimitRequest> batch) {
+        if (resp.size() != batch.size()) {
+            throw new IllegalStateException("limits.lua answered " + resp.size() + " results for " + batch.size() + " checks");
+        }
+        LimitResult[] out = new LimitResult[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            io.vertx.redis.client.Response one = resp.get(i);
+            if (one.type() == io.vertx.redis.client.ResponseType.MULTI) {
+                out[i] = parse(one, batch.get(i).rates().size());
+            } else {
+                LOG.debugf("limits.lua failed for one check: %s", one);
+            }
         }
         return out;
     }

@@ -7,6 +7,7 @@ import dev.apimon.quota.limits.domain.LimitRequest;
 import dev.apimon.quota.limits.domain.LimitResult;
 import dev.apimon.quota.limits.domain.LocalLimiter;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -17,7 +18,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -31,7 +33,8 @@ import org.jboss.logging.Logger;
 public class ResilientLimiter {
     private static final Logger LOG = Logger.getLogger(ResilientLimiter.class);
 
-    private static final TimeoutException TIMEOUT = new TimeoutException("Redis did not answer within the budget");
+    /** Checks per EVALSHA at most (a turn rarely has more; it bounds the script's argument count). */
+    static final int MAX_BATCH = 64;
 
     private final RedisLimiter redis;
     private final Vertx vertx;
@@ -48,6 +51,8 @@ public class ResilientLimiter {
     private final Counter shortCircuited;
     private final Counter fallbackLocal;
     private final Counter fallbackClosed;
+    private final TurnBatcher<Pending> batcher;
+    private final DistributionSummary batchSizes;
 
     public ResilientLimiter(RedisLimiter redis, Vertx vertx, QuotaConfig config, MeterRegistry metrics, Clock clock) {
         this.redis = redis;
@@ -73,6 +78,9 @@ public class ResilientLimiter {
         this.fallbackLocal = Counter.builder("apimon.quota.degraded.decisions").tag("policy", "open")
                 .description("Checks decided without Redis, by failure policy").register(metrics);
         this.fallbackClosed = Counter.builder("apimon.quota.degraded.decisions").tag("policy", "closed").register(metrics);
+        this.batcher = new TurnBatcher<>(vertx, MAX_BATCH, this::flush);
+        this.batchSizes = DistributionSummary.builder("apimon.quota.redis.batch.checks")
+                .description("Checks per call to Redis (the checks one event loop read in one turn)").register(metrics);
         Gauge.builder("apimon.quota.redis.circuit.open", breaker, b -> b.state() == CircuitBreaker.State.CLOSED ? 0 : 1)
                 .description("1 while the Redis circuit is open or half-open").register(metrics);
     }
@@ -85,17 +93,33 @@ public class ResilientLimiter {
         return Uni.createFrom().emitter(em -> evaluate(r, em::complete));
     }
 
-    /** Calls {@code done} exactly once, with Redis' answer or the failure policy's (never with an error). */
+    /**
+     * Calls {@code done} exactly once, with Redis' answer or the failure policy's (never with an error). The check
+     * joins the checks that arrived on this event loop in the same turn; they go to Redis as one batch.
+     */
     public void evaluate(LimitRequest r, Consumer<LimitResult> done) {
         if (r.rates().isEmpty() && !r.hasQuota() && r.idempotencyKey() == null) {
             // a plan without limits for this meter: nothing to count, nothing to ask Redis
             done.accept(new LimitResult(true, false, new long[0], 0, false, false, LimitResult.Source.REDIS, null));
             return;
         }
+        batcher.submit(new Pending(r, done));
+    }
+
+    record Pending(LimitRequest request, Consumer<LimitResult> done) {
+    }
+
+    /** One batch = one call to Redis: one budget, one verdict for the circuit. Runs on the batch's event loop. */
+    void flush(List<Pending> batch) {
         if (!breaker.tryAcquire()) {
-            shortCircuited.increment();
-            done.accept(fallback(r));
+            shortCircuited.increment(batch.size());
+            fallBack(batch);
             return;
+        }
+        batchSizes.record(batch.size());
+        List<LimitRequest> requests = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            requests.add(p.request());
         }
         // The answer is bounded by the time budget; the circuit is fed by what Redis does: an error, or no answer
         // at all within hung-after. A late answer (a GC pause, a starved CPU) is a success for the circuit, so
@@ -105,17 +129,19 @@ public class ResilientLimiter {
         long[] hungTimer = {-1};
         long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> {
             if (!answered.get() && replied.compareAndSet(false, true)) {
-                timeouts.increment();
-                done.accept(fallback(r));
+                timeouts.increment(batch.size());
+                fallBack(batch);
                 hungTimer[0] = vertx.setTimer(hungAfterMillis, id2 -> {
                     if (answered.compareAndSet(false, true)) {
-                        hung.increment();
+                        hung.increment(batch.size());
                         breaker.onFailure();
+                        redis.abandonConnection(); // a socket that stopped answering (dead peer) never recovers
                     }
                 });
             }
         });
-        redis.evaluate(r, (res, err) -> {
+        // a batch that waited for a new connection past its budget is not sent: it was answered by the policy
+        redis.evaluate(requests, () -> !replied.get(), (results, err) -> {
             if (!answered.compareAndSet(false, true)) {
                 return;
             }
@@ -125,19 +151,46 @@ public class ResilientLimiter {
             }
             if (err == null) {
                 breaker.onSuccess();
-                local.observe(r, res);
+                for (int i = 0; i < results.length; i++) {
+                    if (results[i] != null) {
+                        local.observe(requests.get(i), results[i]);
+                    }
+                }
                 if (replied.compareAndSet(false, true)) {
-                    done.accept(res);
+                    for (int i = 0; i < results.length; i++) {
+                        Pending p = batch.get(i);
+                        if (results[i] != null) {
+                            answer(p, results[i]);
+                        } else { // the script failed for this check alone (logged by RedisLimiter)
+                            errors.increment();
+                            answer(p, fallback(p.request()));
+                        }
+                    }
                 }
             } else {
-                errors.increment();
+                errors.increment(batch.size());
                 breaker.onFailure();
                 LOG.debugf("Redis limiter call failed: %s", err.toString());
                 if (replied.compareAndSet(false, true)) {
-                    done.accept(fallback(r));
+                    fallBack(batch);
                 }
             }
         });
+    }
+
+    private void fallBack(List<Pending> batch) {
+        for (Pending p : batch) {
+            answer(p, fallback(p.request()));
+        }
+    }
+
+    /** One check's callback failing must not leave the rest of its batch unanswered. */
+    private static void answer(Pending p, LimitResult r) {
+        try {
+            p.done().accept(r);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "answering a check failed");
+        }
     }
 
     LimitResult fallback(LimitRequest r) {
