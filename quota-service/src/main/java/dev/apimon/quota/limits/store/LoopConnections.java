@@ -1,7 +1,9 @@
 package dev.apimon.quota.limits.store;
 
 import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.impl.PooledRedisConnection;
@@ -58,10 +60,11 @@ final class LoopConnections {
                 done.accept(c, null);
                 return;
             }
-            if (connecting == null || nanoTime.getAsLong() - connectStarted > staleConnectNanos) {
-                connect();
+            Future<RedisConnection> f = connecting;
+            if (f == null || nanoTime.getAsLong() - connectStarted > staleConnectNanos) {
+                f = connect(); // may already be complete (an idle pooled connection): then connecting is null again
             }
-            connecting.onComplete(ar -> {
+            f.onComplete(ar -> {
                 if (ar.failed()) {
                     done.accept(null, ar.cause());
                 } else if (connection != null) {
@@ -72,7 +75,8 @@ final class LoopConnections {
             });
         }
 
-        private void connect() {
+        /** Starts opening a connection; its first listener installs it as this loop's connection. */
+        private Future<RedisConnection> connect() {
             connectStarted = nanoTime.getAsLong();
             Future<RedisConnection> f = client.connect(); // on this event loop: the client binds it to the caller's
             connecting = f;
@@ -89,9 +93,20 @@ final class LoopConnections {
                     return;
                 }
                 connection = c;
-                c.exceptionHandler(e -> drop(c));
-                c.endHandler(v -> drop(c));
+                // the pool may hand out an idle connection opened on another event loop: its handlers run there
+                Context own = Vertx.currentContext();
+                c.exceptionHandler(e -> dropOn(own, c));
+                c.endHandler(x -> dropOn(own, c));
             });
+            return f;
+        }
+
+        private void dropOn(Context own, RedisConnection c) {
+            if (own == null || own.equals(Vertx.currentContext())) {
+                drop(c);
+            } else {
+                own.runOnContext(v -> drop(c));
+            }
         }
 
         private void drop(RedisConnection c) {
