@@ -24,6 +24,20 @@ public record CheckRequest(String key, String operation, BigDecimal cost, String
     private static final Pattern METER = Pattern.compile("[A-Za-z0-9_.\\-]{1,100}");
     private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,200}");
 
+    /** The last value each pattern accepted: the configured defaults come as the same instance on every check. */
+    private static final java.util.Map<Pattern, String> LAST_VALID = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static boolean valid(Pattern p, String s) {
+        if (s == LAST_VALID.get(p)) { // identity, not equals: a match on a different instance proves nothing
+            return true;
+        }
+        if (!p.matcher(s).matches()) {
+            return false;
+        }
+        LAST_VALID.put(p, s);
+        return true;
+    }
+
     public CheckCommand validate(String headerRequestId, String defaultMeter, String defaultType, long maxCost) {
         List<FieldError> errors = new ArrayList<>();
         if (key == null || key.isBlank()) {
@@ -38,7 +52,7 @@ public record CheckRequest(String key, String operation, BigDecimal cost, String
             }
         }
         String m = meter == null ? defaultMeter : meter;
-        if (!METER.matcher(m).matches()) {
+        if (!valid(METER, m)) {
             errors.add(new FieldError("meter", "must be 1-100 characters of letters, digits, _ . -"));
         }
         boolean rec = Boolean.TRUE.equals(record);
@@ -49,7 +63,7 @@ public record CheckRequest(String key, String operation, BigDecimal cost, String
             errors.add(new FieldError("request_id", "is required when record is true (or send an X-Request-Id header)"));
         }
         String t = type == null ? defaultType : type;
-        if (!TOKEN.matcher(t).matches()) {
+        if (!valid(TOKEN, t)) {
             errors.add(new FieldError("type", "must be 1-200 printable characters without spaces"));
         }
         if (!errors.isEmpty()) {

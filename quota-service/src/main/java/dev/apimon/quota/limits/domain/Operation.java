@@ -58,11 +58,15 @@ public record Operation(String method, List<String> segments, String feature) {
             throw new IllegalArgumentException("path must start with /");
         }
         List<String> out = new ArrayList<>();
-        for (String seg : p.split("/")) {
-            if (seg.isEmpty()) {
+        for (int from = 1, to; from <= p.length(); from = to + 1) { // segments between slashes, without split's array
+            to = p.indexOf('/', from);
+            if (to < 0) {
+                to = p.length();
+            }
+            if (to == from) {
                 continue;
             }
-            String d = decode(seg);
+            String d = decode(p.substring(from, to));
             if (d.equals(".")) {
                 continue;
             }

@@ -15,6 +15,8 @@ public final class QuotaView {
     private final Map<String, Set<String>> hashesByCustomer = new ConcurrentHashMap<>();
     private final Map<String, SubscriptionRecord> subscriptions = new ConcurrentHashMap<>();
     private final Map<String, PlanDefinition> plans = new ConcurrentHashMap<>();
+    /** The same plans by reference: a check looks up by PlanRef and would otherwise build "code:version" each time. */
+    private final Map<PlanRef, PlanDefinition> plansByRef = new ConcurrentHashMap<>();
 
     public KeyRecord keyByHash(String hash) {
         return keysByHash.get(hash);
@@ -25,7 +27,7 @@ public final class QuotaView {
     }
 
     public PlanDefinition plan(PlanRef ref) {
-        return ref == null ? null : plans.get(ref.key());
+        return ref == null ? null : plansByRef.get(ref);
     }
 
     /** Replaces the customer's whole key set (new keys first, so a concurrent check never misses a kept key). */
@@ -54,11 +56,18 @@ public final class QuotaView {
     }
 
     public void putPlan(PlanDefinition p) {
-        plans.put(p.ref().key(), p);
+        plansByRef.put(p.ref(), p);
+        PlanDefinition old = plans.put(p.ref().key(), p);
+        if (old != null && !old.ref().equals(p.ref())) {
+            plansByRef.remove(old.ref());
+        }
     }
 
     public void removePlan(String key) {
-        plans.remove(key);
+        PlanDefinition old = plans.remove(key);
+        if (old != null) {
+            plansByRef.remove(old.ref());
+        }
     }
 
     public record Stats(int keys, int customersWithKeys, int subscriptions, int plans) {
