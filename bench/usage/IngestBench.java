@@ -83,6 +83,7 @@ public class IngestBench {
             Result r = load(clients, seconds, 0);
             Cpu after = Cpu.sample(args);
             System.out.println("cpu_during_ingest=" + after.minus(before, seconds));
+            System.out.println("cpu_us_per_event=" + after.microsPerEvent(before, r.accepted));
             System.out.printf("ingest_events_per_s=%.0f%n", r.accepted / (double) seconds);
             System.out.printf("ingest_events=%d%n", r.accepted);
             System.out.printf("ingest_requests=%d%n", r.requests);
@@ -167,6 +168,25 @@ public class IngestBench {
             } catch (Exception e) {
                 return 0;
             }
+        }
+
+        /**
+         * CPU microseconds per accepted event, "total (service s, kafka k, ...)": the machine's busy time (every
+         * process, so the load generator too) divided by the events; comparable with the producer tool's figure.
+         */
+        String microsPerEvent(Cpu before, long events) {
+            if (events == 0) {
+                return "n/a";
+            }
+            double perTick = 10_000.0 / events; // a tick is 1/100 s = 10,000 us
+            StringBuilder sb = new StringBuilder(String.format("%.1f (", (machineBusy - before.machineBusy) * perTick));
+            String sep = "";
+            for (var e : ticks.entrySet()) {
+                sb.append(sep).append(e.getKey()).append(' ')
+                        .append(String.format("%.1f", (e.getValue() - before.ticks.getOrDefault(e.getKey(), 0L)) * perTick));
+                sep = ", ";
+            }
+            return sb.append(')').toString();
         }
 
         /** "service 0.62 cores, kafka ..., other 0.9 cores, idle ..." over the interval. */

@@ -134,10 +134,15 @@ fi
 # ------------------------------------------------------------------ Kafka's own producer, same record size
 RECORD_BYTES="$(java -cp "$LIBS/*" "$ROOT/bench/usage/IngestBench.java" mode=size)"
 log "Kafka ProducerPerformance: $PERF_RECORDS records of $RECORD_BYTES bytes, acks=all, idempotent, 6 partitions"
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; } # user nice system irq softirq steal
+PERF_BUSY0="$(busy_ticks)"
 PERF="$(kafka org.apache.kafka.tools.ProducerPerformance --topic bench-perf --num-records "$PERF_RECORDS" --record-size "$RECORD_BYTES" \
   --throughput -1 --producer-props bootstrap.servers="$BOOTSTRAP" acks=all enable.idempotence=true 2>&1 | tail -1)"
+PERF_BUSY1="$(busy_ticks)"
 echo "$PERF" >&2
 PERF_RATE="$(sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' <<<"$PERF")"
+# the machine's CPU per record while the tool ran (broker + producer + JVM start): what Kafka alone costs per event
+PERF_US="$(python3 -c "print(f'{($PERF_BUSY1 - $PERF_BUSY0) * 10000 / $PERF_RECORDS:.1f}')")"
 
 # ------------------------------------------------------------------ usage-service ingest + latency
 bench() {
@@ -174,6 +179,8 @@ usage-service benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  ($(nproc) cores, $(uname -
   ingest, end to end ($CLIENTS clients, batches of 1000):           $INGEST events/s  (${RATIO}x the raw producer)
      requests: $(val ingest_requests), errors: $(val ingest_errors), request p50 $(val ingest_request_p50_ms) ms, p99 $(val ingest_request_p99_ms) ms
      CPU during the ingest phase: $(val cpu_during_ingest)
+     CPU per event (machine busy time / events, in us): ingest $(val cpu_us_per_event); the producer tool alone: $PERF_US per record
+     (at 100,000 events/s the $(nproc) cores allow $(python3 -c "print(f'{$(nproc) * 10:.1f}')") us per event in all)
      mean per request: validate $(mean_ms usage_ingest_phase_seconds 'phase="validate"') ms, ledger claim $(mean_ms usage_ingest_phase_seconds 'phase="ledger"') ms, Kafka transaction $(mean_ms usage_ingest_phase_seconds 'phase="publish"') ms, ledger commit $(mean_ms usage_ingest_phase_seconds 'phase="commit"') ms
      CPU while the aggregator worked off the backlog: $(val cpu_during_catch_up)
   aggregator: worked off a backlog of $(val aggregator_backlog) records in $(val aggregator_catch_up_s) s (~$AGG_RATE events/s), mean batch $(mean_ms usage_aggregator_batch_seconds '') ms
@@ -182,4 +189,4 @@ usage-service benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  ($(nproc) cores, $(uname -
   ingest -> aggregate latency, under $(val latency_load_events_per_s) events/s of load:       p50 $(val latency_load_p50_ms) ms, p99 $(val latency_load_p99_ms) ms, max $(val latency_load_max_ms) ms
 REPORT
 # one machine-readable line for bin/apimon bench
-echo "BENCH ingest_events_per_s=$INGEST kafka_producer_records_per_s=${PERF_RATE%.*} ingest_to_aggregate_p99_ms=$(val latency_idle_p99_ms) ingest_to_aggregate_load_p99_ms=$(val latency_load_p99_ms)"
+echo "BENCH ingest_events_per_s=$INGEST kafka_producer_records_per_s=${PERF_RATE%.*} kafka_producer_cpu_us_per_record=$PERF_US ingest_cpu_us_per_event=$(val cpu_us_per_event | cut -d' ' -f1) ingest_to_aggregate_p99_ms=$(val latency_idle_p99_ms) ingest_to_aggregate_load_p99_ms=$(val latency_load_p99_ms)"

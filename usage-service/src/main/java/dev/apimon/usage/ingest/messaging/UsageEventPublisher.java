@@ -11,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -21,14 +19,15 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes the events of one ingest request to {@code usage.events} in ONE Kafka transaction (acks=all,
- * idempotent): either all of the request's events become visible to read_committed consumers or none do, so a
- * 503 really means "nothing of this request was accepted". Binary-mode CloudEvents as docs/events.md defines.
+ * Publishes the events of ingest requests to {@code usage.events} in Kafka transactions (acks=all, idempotent):
+ * either all of a request's events become visible to read_committed consumers or none do, so a 503 really
+ * means "nothing of this request was accepted". Binary-mode CloudEvents as docs/events.md defines.
  * <p>
- * A pool of plain transactional producers rather than a SmallRye channel: a Kafka producer runs one transaction
- * at a time, and SmallRye's KafkaTransactions serialize a channel's transactions, which would serialize every
- * ingest request. Each pooled producer keeps its transactional.id for life; a broken producer is replaced by
- * a new one with the same id, whose initTransactions() aborts whatever the old one left open.
+ * Requests that arrive while a transaction is running share the next one ({@link GroupCommitter}): a request
+ * is always wholly inside one transaction, and a failed transaction fails every request in it. Plain
+ * transactional producers rather than a SmallRye channel, one per committer thread: a Kafka producer runs one
+ * transaction at a time. Each keeps its transactional.id for life; a broken producer is replaced by a new one with
+ * the same id, whose initTransactions() aborts whatever the old one left open.
  */
 @Singleton
 public class UsageEventPublisher {
@@ -39,14 +38,33 @@ public class UsageEventPublisher {
     private final KafkaSettings kafka;
     private final String topic;
     private final Duration timeout;
-    private final BlockingQueue<Slot> free;
+    private final String compression;
+    private final List<Slot> slots;
+    private final GroupCommitter<UsageEvent> groups;
 
-    private static final class Slot {
+    /** One committer thread's producer. */
+    private final class Slot implements GroupCommitter.Committer<UsageEvent> {
         final String transactionalId;
         KafkaProducer<String, byte[]> producer;
 
         Slot(String transactionalId) {
             this.transactionalId = transactionalId;
+        }
+
+        @Override
+        public void commit(List<UsageEvent> events) throws LogUnavailableException {
+            KafkaProducer<String, byte[]> p = ready(this);
+            try {
+                p.beginTransaction();
+                HeaderBytes cache = new HeaderBytes();
+                for (UsageEvent e : events) {
+                    p.send(record(e, cache));
+                }
+                UsageEventPublisher.this.commit(p);
+            } catch (RuntimeException e) {
+                abortOrDiscard(this, e);
+                throw new LogUnavailableException("Kafka did not commit the events: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -54,12 +72,15 @@ public class UsageEventPublisher {
         this.kafka = kafka;
         this.topic = config.topics().events();
         this.timeout = config.ingest().publishTimeout();
+        this.compression = config.ingest().compression();
         int n = config.ingest().producers();
         String prefix = config.ingest().transactionalIdPrefix().orElseGet(UsageEventPublisher::hostPrefix);
-        this.free = new ArrayBlockingQueue<>(n);
+        List<Slot> all = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            free.add(new Slot(prefix + "-" + i));
+            all.add(new Slot(prefix + "-" + i));
         }
+        this.slots = List.copyOf(all);
+        this.groups = new GroupCommitter<>("usage-ingest-commit", slots, config.ingest().groupEvents());
     }
 
     private static String hostPrefix() {
@@ -74,33 +95,21 @@ public class UsageEventPublisher {
         return "usage-ingest-" + host;
     }
 
-    /** Publishes all events in one transaction; throws if Kafka did not commit it. */
+    /** Publishes all events in one transaction (shared with concurrent requests); throws if Kafka did not commit it. */
     public void publish(List<UsageEvent> events) throws LogUnavailableException {
-        Slot slot;
         try {
-            slot = free.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // a committer bounds its own work (max.block.ms, publish timeout); this wait is only a safety net
+            groups.submit(events, 3 * timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof LogUnavailableException u) {
+                throw u;
+            }
+            throw new LogUnavailableException("Kafka did not commit the events: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new LogUnavailableException("no answer from the Kafka committer", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LogUnavailableException("interrupted", e);
-        }
-        if (slot == null) {
-            throw new LogUnavailableException("every Kafka producer is busy", null);
-        }
-        try {
-            KafkaProducer<String, byte[]> p = ready(slot);
-            try {
-                p.beginTransaction();
-                HeaderBytes cache = new HeaderBytes();
-                for (UsageEvent e : events) {
-                    p.send(record(e, cache));
-                }
-                commit(p);
-            } catch (RuntimeException e) {
-                abortOrDiscard(slot, e);
-                throw new LogUnavailableException("Kafka did not commit the events: " + e.getMessage(), e);
-            }
-        } finally {
-            free.add(slot);
         }
     }
 
@@ -132,6 +141,7 @@ public class UsageEventPublisher {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 100);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L * 1024 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         // a crashed instance's open transaction blocks read_committed consumers until it times out
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15000);
         KafkaProducer<String, byte[]> p = new KafkaProducer<>(props);
@@ -183,7 +193,8 @@ public class UsageEventPublisher {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        for (Slot s : free) {
+        groups.close(); // committer threads end after their current transaction, then nothing uses the producers
+        for (Slot s : slots) {
             if (s.producer != null) {
                 s.producer.close(Duration.ofSeconds(2));
             }
