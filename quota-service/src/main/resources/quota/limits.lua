@@ -4,26 +4,26 @@
 -- dev.apimon.quota.limits.domain.Gcra). The checks of one batch are the ones that arrived on one event loop in
 -- the same turn (RedisLimiter): one EVALSHA for all of them costs Redis far less than one per check.
 --
--- ARGV: 1 number of checks, then per check: key count, argument count, its arguments (below);
--- KEYS: the checks' keys one after the other.
+-- ARGV: 1 number of checks, then each check's arguments; KEYS: each check's keys (below), one check after the other.
 -- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert marker 80, alert marker 100]
 --            ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
 --                  then per rate limit: emission_us, capacity_us,
 --                  then if has_quota: limit, hard, counter_ttl_ms, alert_ttl_ms, units_80, units_100
 -- Returns per check {allowed, duplicate, alert80_fired, alert100_fired, quota_used, tat_minus_now_1 .. _nr}, or
 -- the error message (a string) of a check that failed; the other checks are unaffected.
-local function decide(keys, argv)
-  local now = tonumber(argv[1])
-  local cost = tonumber(argv[2])
-  local nr = tonumber(argv[3])
-  local has_quota = argv[4] == '1'
-  local has_idem = argv[5] == '1'
+-- decide(kb, ab): the check whose keys are KEYS[kb + 1 ..] and arguments ARGV[ab + 1 ..]
+local function decide(kb, ab)
+  local now = tonumber(ARGV[ab + 1])
+  local cost = tonumber(ARGV[ab + 2])
+  local nr = tonumber(ARGV[ab + 3])
+  local has_quota = ARGV[ab + 4] == '1'
+  local has_idem = ARGV[ab + 5] == '1'
 
   local k = nr + 1
   local qkey, ikey, a80, a100
-  if has_quota then qkey = keys[k]; k = k + 1 end
-  if has_idem then ikey = keys[k]; k = k + 1 end
-  if has_quota then a80 = keys[k]; a100 = keys[k + 1] end
+  if has_quota then qkey = KEYS[kb + k]; k = k + 1 end
+  if has_idem then ikey = KEYS[kb + k]; k = k + 1 end
+  if has_quota then a80 = KEYS[kb + k]; a100 = KEYS[kb + k + 1] end
 
   -- a retried request id that was already counted consumes nothing again
   local dup = 0
@@ -37,10 +37,10 @@ local function decide(keys, argv)
   local nxt = {}
   local a = 7
   for i = 1, nr do
-    local em = tonumber(argv[a])
-    local cap = tonumber(argv[a + 1])
+    local em = tonumber(ARGV[ab + a])
+    local cap = tonumber(ARGV[ab + a + 1])
     a = a + 2
-    local tat = tonumber(redis.call('GET', keys[i]) or '0')
+    local tat = tonumber(redis.call('GET', KEYS[kb + i]) or '0')
     if tat < now then tat = now end
     base[i] = tat
     nxt[i] = tat + em * cost
@@ -50,9 +50,9 @@ local function decide(keys, argv)
   local used = 0
   local limit = 0
   if has_quota then
-    limit = tonumber(argv[a])
+    limit = tonumber(ARGV[ab + a])
     used = tonumber(redis.call('GET', qkey) or '0')
-    if argv[a + 1] == '1' and used + cost > limit then allowed = 0 end
+    if ARGV[ab + a + 1] == '1' and used + cost > limit then allowed = 0 end
   end
 
   local fired80 = 0
@@ -60,7 +60,7 @@ local function decide(keys, argv)
   if allowed == 1 and cost > 0 then
     for i = 1, nr do
       -- the key may vanish once TAT has passed: an absent key means "fully recovered"
-      redis.call('SET', keys[i], string.format('%.0f', nxt[i]), 'PX', math.floor((nxt[i] - now) / 1000) + 1000)
+      redis.call('SET', KEYS[kb + i], string.format('%.0f', nxt[i]), 'PX', math.floor((nxt[i] - now) / 1000) + 1000)
       base[i] = nxt[i]
     end
     if has_quota then
@@ -68,19 +68,19 @@ local function decide(keys, argv)
       used = redis.call('INCRBY', qkey, cost)
       -- the expiry is absolute (period end + grace): setting it when the period's counter is created is enough
       if before == 0 then
-        redis.call('PEXPIRE', qkey, argv[a + 2])
+        redis.call('PEXPIRE', qkey, ARGV[ab + a + 2])
       end
-      local t80 = tonumber(argv[a + 4])
-      local t100 = tonumber(argv[a + 5])
-      if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', argv[a + 3]) then
+      local t80 = tonumber(ARGV[ab + a + 4])
+      local t100 = tonumber(ARGV[ab + a + 5])
+      if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', ARGV[ab + a + 3]) then
         fired80 = 1
       end
-      if limit > 0 and before < t100 and used >= t100 and redis.call('SET', a100, used, 'NX', 'PX', argv[a + 3]) then
+      if limit > 0 and before < t100 and used >= t100 and redis.call('SET', a100, used, 'NX', 'PX', ARGV[ab + a + 3]) then
         fired100 = 1
       end
     end
     if has_idem then
-      redis.call('SET', ikey, '1', 'PX', argv[6])
+      redis.call('SET', ikey, '1', 'PX', ARGV[ab + 6])
     end
   end
 
@@ -93,22 +93,19 @@ end
 
 local n = tonumber(ARGV[1])
 local results = {}
-local ki = 1
-local ai = 2
+local kb = 0
+local ab = 1
 for c = 1, n do
-  local nk = tonumber(ARGV[ai])
-  local na = tonumber(ARGV[ai + 1])
-  local keys = {}
-  for j = 1, nk do keys[j] = KEYS[ki + j - 1] end
-  local argv = {}
-  for j = 1, na do argv[j] = ARGV[ai + 1 + j] end
-  ki = ki + nk
-  ai = ai + 2 + na
-  local ok, res = pcall(decide, keys, argv)
+  -- decide() reads this check's keys and arguments in place (no per-check tables)
+  local ok, res = pcall(decide, kb, ab)
   if ok then
     results[c] = res
   else
     results[c] = type(res) == 'table' and (res.err or 'ERR') or tostring(res)
   end
+  local nr = tonumber(ARGV[ab + 3])
+  local q = ARGV[ab + 4] == '1'
+  kb = kb + nr + (q and 3 or 0) + (ARGV[ab + 5] == '1' and 1 or 0)
+  ab = ab + 6 + 2 * nr + (q and 6 or 0)
 end
 return results

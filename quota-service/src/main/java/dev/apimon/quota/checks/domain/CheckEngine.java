@@ -97,7 +97,35 @@ public final class CheckEngine {
         if (!key.scopes().allows(op)) {
             return new Early(Decision.refused(DecisionCode.FORBIDDEN, "the key's scopes do not include " + op, customer, key.keyId(), env, ref));
         }
-        return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, now, this::period));
+        return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, now));
+    }
+
+    /**
+     * A customer's limits with their Redis keys, as the last check built them: valid while the plan, env, meter and
+     * billing period are the same. Saves the key concatenations per check, and the limiter's maps hash the same
+     * String instances (cached hash codes) instead of new ones. Bounded (cleared when full).
+     */
+    private record LimitKeys(PlanDefinition plan, String env, String meter, BillingPeriod period, List<LimitRequest.Rate> rates,
+                             LimitRequest.Quota quota) {
+    }
+
+    private final Map<String, LimitKeys> limitKeys = new ConcurrentHashMap<>();
+
+    private LimitRequest limitRequest(KeyRecord key, SubscriptionRecord sub, PlanDefinition plan, CheckCommand cmd, Instant now) {
+        String c = key.customerId();
+        QuotaSpec q = plan.quotas().get(cmd.meter());
+        BillingPeriod period = q == null ? null : period(sub.anchor() != null ? sub.anchor() : CALENDAR_MONTHS, now);
+        LimitKeys k = limitKeys.get(c);
+        if (k == null || k.plan() != plan || !k.env().equals(key.env()) || !k.meter().equals(cmd.meter()) || k.period() != period) {
+            LimitRequest built = limitRequest(key, sub, plan, cmd, now, (a, t) -> period);
+            k = new LimitKeys(plan, key.env(), cmd.meter(), period, built.rates(), built.quota());
+            if (limitKeys.size() >= MAX_PERIODS) {
+                limitKeys.clear();
+            }
+            limitKeys.put(c, k);
+        }
+        String idem = cmd.record() && cmd.requestId() != null ? CounterKeys.request(c, key.env(), cmd.requestId()) : null;
+        return new LimitRequest(c, key.env(), toMicros(now), cmd.cost(), k.rates(), k.quota(), idem);
     }
 
     private static Early early(DecisionCode code, String reason) {

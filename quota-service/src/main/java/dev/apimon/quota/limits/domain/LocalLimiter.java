@@ -1,6 +1,7 @@
 package dev.apimon.quota.limits.domain;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The fail-open limiter used while Redis is unavailable: the same GCRA and quota rules, in this replica's memory.
@@ -11,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalLimiter {
     private static final int MAX_ENTRIES = 200_000;
     private final ConcurrentHashMap<String, Long> tats = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Long> quotaLastKnown = new ConcurrentHashMap<>();
+    /** Mutable holders: observe() runs for every check Redis answers, and updating in place avoids a map write. */
+    private final ConcurrentHashMap<String, AtomicLong> quotaLastKnown = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> quotaLocal = new ConcurrentHashMap<>();
     private final Object[] locks = new Object[64];
 
@@ -25,7 +27,12 @@ public final class LocalLimiter {
     public void observe(LimitRequest request, LimitResult result) {
         if (request.hasQuota()) {
             String key = request.quota().counterKey();
-            quotaLastKnown.put(key, result.quotaUsed());
+            AtomicLong last = quotaLastKnown.get(key);
+            if (last == null) {
+                quotaLastKnown.put(key, new AtomicLong(result.quotaUsed()));
+            } else {
+                last.set(result.quotaUsed());
+            }
             if (!quotaLocal.isEmpty()) {
                 quotaLocal.remove(key);
             }
@@ -51,7 +58,8 @@ public final class LocalLimiter {
             long used = 0;
             if (r.hasQuota()) {
                 String key = r.quota().counterKey();
-                used = quotaLastKnown.getOrDefault(key, 0L) + quotaLocal.getOrDefault(key, 0L);
+                AtomicLong last = quotaLastKnown.get(key);
+                used = (last == null ? 0 : last.get()) + quotaLocal.getOrDefault(key, 0L);
                 if (r.quota().spec().hard() && used + cost > r.quota().spec().limit()) {
                     allowed = false;
                 }

@@ -109,11 +109,7 @@ public class RedisLimiter {
         return r.rates().size() + (r.hasQuota() ? 3 : 0) + (r.idempotencyKey() != null ? 1 : 0);
     }
 
-    static int argCount(LimitRequest r) {
-        return 6 + 2 * r.rates().size() + (r.hasQuota() ? 6 : 0);
-    }
-
-    /** script/sha, numkeys, every check's KEYS, then the count and per check: key count, arg count, ARGV. */
+    /** script/sha, numkeys, every check's KEYS, then the number of checks and every check's ARGV. */
     static io.vertx.redis.client.Request request(io.vertx.redis.client.Command cmd, String scriptOrSha, List<LimitRequest> batch,
                                                  long idempotencyTtlMillis) {
         io.vertx.redis.client.Request req = io.vertx.redis.client.Request.cmd(cmd).arg(scriptOrSha);
@@ -139,7 +135,6 @@ public class RedisLimiter {
         }
         req.arg(batch.size());
         for (LimitRequest r : batch) {
-            req.arg(keyCount(r)).arg(argCount(r));
             arguments(req, r, idempotencyTtlMillis);
         }
         return req;
