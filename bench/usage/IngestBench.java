@@ -80,8 +80,12 @@ public class IngestBench {
             System.err.printf("warm-up %ds, then %d clients x %ds of batches of 1000%n", warmup, clients, seconds);
             Result warm = load(clients, warmup, 0);
             Cpu before = Cpu.sample(args);
+            double[] txBefore = {metric("usage_ingest_transaction_events_sum"), metric("usage_ingest_transaction_events_count")};
             Result r = load(clients, seconds, 0);
             Cpu after = Cpu.sample(args);
+            double txEvents = metric("usage_ingest_transaction_events_sum") - txBefore[0];
+            double txCount = metric("usage_ingest_transaction_events_count") - txBefore[1];
+            System.out.printf("ingest_events_per_transaction=%s%n", txCount > 0 ? String.format("%.0f", txEvents / txCount) : "n/a");
             System.out.println("cpu_during_ingest=" + after.minus(before, seconds));
             System.out.println("cpu_us_per_event=" + after.microsPerEvent(before, r.accepted));
             System.out.printf("ingest_events_per_s=%.0f%n", r.accepted / (double) seconds);
@@ -203,6 +207,22 @@ public class IngestBench {
             sb.append("other processes ").append(String.format("%.2f", Math.max(0, busy - ours) / 100.0 / seconds))
                     .append(", idle ").append(String.format("%.2f", (total - busy) / 100.0 / seconds)).append(" (cores)");
             return sb.toString();
+        }
+    }
+
+    /** The sum of a Prometheus series' samples on the service's /q/metrics (0 when absent). */
+    static double metric(String name) {
+        try {
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            double sum = 0;
+            for (String line : body.split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return sum;
+        } catch (Exception e) {
+            return 0;
         }
     }
 

@@ -181,6 +181,7 @@ usage-service benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  ($(nproc) cores, $(uname -
      CPU during the ingest phase: $(val cpu_during_ingest)
      CPU per event (machine busy time / events, in us): ingest $(val cpu_us_per_event); the producer tool alone: $PERF_US per record
      (at 100,000 events/s the $(nproc) cores allow $(python3 -c "print(f'{$(nproc) * 10:.1f}')") us per event in all)
+     mean events per Kafka transaction in the ingest phase (concurrent requests share one): $(val ingest_events_per_transaction)
      mean per request: validate $(mean_ms usage_ingest_phase_seconds 'phase="validate"') ms, ledger claim $(mean_ms usage_ingest_phase_seconds 'phase="ledger"') ms, Kafka transaction $(mean_ms usage_ingest_phase_seconds 'phase="publish"') ms, ledger commit $(mean_ms usage_ingest_phase_seconds 'phase="commit"') ms
      CPU while the aggregator worked off the backlog: $(val cpu_during_catch_up)
   aggregator: worked off a backlog of $(val aggregator_backlog) records in $(val aggregator_catch_up_s) s (~$AGG_RATE events/s), mean batch $(mean_ms usage_aggregator_batch_seconds '') ms

@@ -43,9 +43,10 @@ public interface UsageConfig {
 
         /**
          * Transactional producers, each with its committer thread: Kafka transactions running at the same time.
-         * Requests arriving meanwhile join the next transaction (group commit), so a few suffice.
+         * Requests arriving meanwhile join the next transaction (group commit): one was fastest on a 2-core box
+         * with a local broker (fewer, larger transactions); more help where each commit waits on a remote cluster.
          */
-        @WithDefault("2")
+        @WithDefault("1")
         int producers();
 
         /** A transaction takes further waiting requests while it holds fewer events than this. */

@@ -4,6 +4,8 @@ import dev.apimon.usage.config.UsageConfig;
 import dev.apimon.usage.ingest.domain.UsageEvent;
 import dev.apimon.usage.kafka.KafkaSettings;
 import io.quarkus.runtime.ShutdownEvent;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.net.InetAddress;
@@ -41,6 +43,7 @@ public class UsageEventPublisher {
     private final String compression;
     private final List<Slot> slots;
     private final GroupCommitter<UsageEvent> groups;
+    private final DistributionSummary transactionEvents;
 
     /** One committer thread's producer. */
     private final class Slot implements GroupCommitter.Committer<UsageEvent> {
@@ -61,6 +64,7 @@ public class UsageEventPublisher {
                     p.send(record(e, cache));
                 }
                 UsageEventPublisher.this.commit(p);
+                transactionEvents.record(events.size());
             } catch (RuntimeException e) {
                 abortOrDiscard(this, e);
                 throw new LogUnavailableException("Kafka did not commit the events: " + e.getMessage(), e);
@@ -68,7 +72,10 @@ public class UsageEventPublisher {
         }
     }
 
-    public UsageEventPublisher(KafkaSettings kafka, UsageConfig config) {
+    public UsageEventPublisher(KafkaSettings kafka, UsageConfig config, MeterRegistry metrics) {
+        this.transactionEvents = DistributionSummary.builder("usage.ingest.transaction.events")
+                .description("Events per committed ingest transaction (requests share one while another commits)")
+                .register(metrics);
         this.kafka = kafka;
         this.topic = config.topics().events();
         this.timeout = config.ingest().publishTimeout();
