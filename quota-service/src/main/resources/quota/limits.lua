@@ -2,7 +2,7 @@
 -- round trip. Per check: GCRA (virtual scheduling) per rate limit + a per-period counter for the check's meter; a
 -- denied check writes nothing. Times are integer microseconds passed by the caller (same arithmetic as
 -- dev.apimon.quota.limits.domain.Gcra). The checks of one batch are the ones that arrived on one event loop in
--- the same turn (RedisLimiter): one EVALSHA for all of them costs Redis far less than one per check.
+-- the same turn (TurnBatcher): one EVALSHA for all of them saves Redis a command, a read and a write per check.
 --
 -- ARGV: 1 number of checks, then each check's arguments; KEYS: each check's keys (below), one check after the other.
 -- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert marker 80, alert marker 100]

@@ -89,10 +89,11 @@ class BatchedLimitsTest {
     void aCheckTheScriptFailsOnFallsBackAloneByPolicy() throws Exception {
         long now = CheckEngine.toMicros(Instant.now());
         String broken = customer();
-        // a rate counter that is not a number string: the script errors for this check only
-        redis.list(String.class).lpush(CounterKeys.rate(broken, "live", "default"), "x");
+        // a quota counter that is a list (WRONGTYPE): the script errors for this check only
+        LimitRequest brokenCheck = quota(broken, 10, now, 1);
+        redis.list(String.class).lpush(brokenCheck.quota().counterKey(), "x");
         String ok = customer();
-        List<LimitResult> r = oneTurn(List.of(rate(ok, 5, now), rate(broken, 5, now), rate(ok, 5, now)));
+        List<LimitResult> r = oneTurn(List.of(rate(ok, 5, now), brokenCheck, rate(ok, 5, now)));
         assertEquals(LimitResult.Source.REDIS, r.get(0).source());
         assertEquals(LimitResult.Source.LOCAL, r.get(1).source(), "the failed check alone answered by the fail-open policy");
         assertEquals(LimitResult.Source.REDIS, r.get(2).source());

@@ -1,8 +1,9 @@
 package dev.apimon.quota.limits.domain;
 
 /**
- * Redis key names. The customer id sits in a {hash tag} so every counter of one check lands in the same slot:
- * the Lua script touches them atomically, also on Redis Cluster.
+ * Redis key names. The customer id sits in a {hash tag} so every counter of one check lands in the same slot. (A
+ * batch of checks spans customers, so the batched script needs one primary; on Redis Cluster batches would have to
+ * be split per slot.)
  */
 public final class CounterKeys {
     private static final String PREFIX = "apimon:";
