@@ -25,7 +25,10 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The rated period invoice-service reads at close is final: the same bytes however often and whenever it is read. */
+/**
+ * The rated period invoice-service reads at close is final: the same bytes however often and whenever it is read. A
+ * customer reads its own (the portal's pricing calculator), nobody else's.
+ */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(KafkaResource.class)
@@ -88,6 +91,46 @@ class RatedPeriodTest {
         given().auth().oauth2(Tokens.admin()).get("/v1/customers/" + cus + "/spend").then().statusCode(200)
                 .body("period_start", equalTo("2026-10-01T00:00:00Z")).body("credits_applied", equalTo("0.00"))
                 .body("credits_remaining", equalTo("0.00")).body("total", equalTo("100.00"));
+    }
+
+    @Test
+    void aCustomerReadsItsOwnRatedPeriod_anotherCustomersIsNotFound_withoutATokenUnauthorized() throws Exception {
+        // alice's token carries customer_id cus_demo_alice (the realm's demo user); August 2026 is long closed
+        clock.set(Instant.parse("2026-08-05T00:00:00Z"));
+        Map<String, Object> plan = new HashMap<>(TestPlans.pro("own-" + System.nanoTime()));
+        plan.remove("credit_grant");
+        String code = KafkaEvents.publish(plan);
+        String alice = "cus_demo_alice";
+        subscribe(alice, code, 1, "2026-08-01T00:00:00Z");
+        usage(alice, "api_calls", "2026-08-10T09:00:00Z", "12000", 1, "live");
+        usage(alice, "api_calls", "2026-08-30T23:00:00Z", "8000", 1, "live");
+        usage(alice, "images", "2026-08-31T23:00:00Z", "30", 1, "live");
+
+        clock.set(Instant.parse("2026-09-01T01:00:00Z"));
+        String path = "/v1/customers/" + alice + "/rated-periods?period_start=2026-08-31T23:59:59.999Z";
+        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().auth().oauth2(Tokens.alice()).get(path).then().statusCode(200)
+                        .body("lines.find { it.meter == 'images' }.quantity", equalTo("30")));
+        given().auth().oauth2(Tokens.alice()).get(path).then().statusCode(200).contentType(ContentType.JSON)
+                .body("customer_id", equalTo(alice)).body("plan.code", equalTo(code))
+                .body("period_start", equalTo("2026-08-01T00:00:00Z")).body("period_end", equalTo("2026-09-01T00:00:00Z"))
+                .body("lines.find { it.meter == 'api_calls' }.quantity", equalTo("20000"))
+                .body("lines.find { it.meter == 'api_calls' }.amount", equalTo("50.00"))
+                .body("lines.find { it.meter == 'images' }.amount", equalTo("3.00"))
+                .body("subtotal", equalTo("102.00")).body("minimum_commitment_true_up", equalTo("0.00"))
+                .body("credits_applied", equalTo("0.00")).body("total", equalTo("102.00"))
+                .body("updated_at", equalTo("2026-09-01T00:00:00Z"));
+        // the customer sees what the admin (invoice-service) sees
+        assertEquals(given().auth().oauth2(Tokens.admin()).get(path).then().statusCode(200).extract().asString(),
+                given().auth().oauth2(Tokens.alice()).get(path).then().statusCode(200).extract().asString());
+
+        // bob is refused alice's period like any other customer endpoint refuses foreign data: 404 problem, no content
+        given().auth().oauth2(Tokens.bob()).get(path).then().statusCode(404)
+                .contentType("application/problem+json").body("subtotal", org.hamcrest.Matchers.nullValue());
+        given().auth().oauth2(Tokens.bob()).get("/v1/customers/" + alice + "/spend").then().statusCode(404);
+        // ... whatever the parameters (no probing through a validation error)
+        given().auth().oauth2(Tokens.bob()).get("/v1/customers/" + alice + "/rated-periods?start=yesterday").then().statusCode(404);
+        given().get(path).then().statusCode(401);
     }
 
     @Test

@@ -7,7 +7,6 @@ import dev.apimon.rating.spend.domain.SpendSnapshot;
 import dev.apimon.rating.spend.store.SpendStore;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.security.Authenticated;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -52,12 +51,14 @@ public class SpendResource {
 
     @GET
     @Path("/customers/{id}/rated-periods")
-    @RolesAllowed(Caller.ADMIN)
+    @Authenticated
     @Operation(summary = "A rated billing period", description = "The period containing start (alias period_start), rated "
-            + "with all its usage; invoice-service calls this at period close. A closed period is final and repeatable: the "
-            + "same JSON every time, updated_at being the period end and credits as they stood then. Credits are previewed, not burnt.")
+            + "with all its usage; invoice-service calls this at period close, the portal's pricing calculator for the "
+            + "customer's own last period. A closed period is final and repeatable: the same JSON every time, updated_at "
+            + "being the period end and credits as they stood then. Credits are previewed, not burnt.")
     public SpendSnapshot ratedPeriod(@PathParam("id") String customerId, @QueryParam("start") String startParam,
                                      @QueryParam("period_start") String periodStart) throws SQLException {
+        caller.requireAccessTo("customer", customerId);
         if (startParam != null && periodStart != null && !startParam.equals(periodStart)) {
             throw ProblemException.invalid("start", "and period_start name different instants; give one of them");
         }
