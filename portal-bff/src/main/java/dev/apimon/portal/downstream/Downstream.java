@@ -8,7 +8,6 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,17 +34,8 @@ public class Downstream {
 
     public <T> T call(String service, Function<String, T> call) {
         String auth = bearer();
-        return asService(service, () -> call.apply(auth));
-    }
-
-    /**
-     * A call that authenticates itself (a client with {@code @OidcClientFilter}: the portal-bff service account),
-     * with the same error mapping as {@link #call}. The caller is responsible for passing only the signed-in
-     * customer's own id.
-     */
-    public <T> T asService(String service, Supplier<T> call) {
         try {
-            return call.get();
+            return call.apply(auth);
         } catch (WebApplicationException e) {
             Response r = e.getResponse();
             if (r.getStatus() >= 500) {

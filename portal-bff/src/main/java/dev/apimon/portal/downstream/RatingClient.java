@@ -16,8 +16,8 @@ import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
- * rating-service, called with the signed-in user's token (its own authorization applies too). The admin-only rated
- * periods are in {@link RatedPeriodsClient}.
+ * rating-service, called with the signed-in user's token (its own authorization applies too: a customer token reads
+ * only its own customer).
  */
 @RegisterRestClient(configKey = "rating-service")
 @Produces(MediaType.APPLICATION_JSON)
@@ -28,6 +28,11 @@ public interface RatingClient {
     @GET
     @Path("/v1/customers/{id}/spend")
     JsonNode spend(@HeaderParam("Authorization") String auth, @PathParam("id") String customerId);
+
+    @GET
+    @Path("/v1/customers/{id}/rated-periods")
+    JsonNode ratedPeriod(@HeaderParam("Authorization") String auth, @PathParam("id") String customerId,
+                         @QueryParam("period_start") String periodStart);
 
     @GET
     @Path("/v1/plans")

@@ -9,7 +9,6 @@ import dev.apimon.portal.downstream.Downstream;
 import dev.apimon.portal.downstream.DownstreamRejection;
 import dev.apimon.portal.downstream.InvoiceClient;
 import dev.apimon.portal.downstream.KeyClient;
-import dev.apimon.portal.downstream.RatedPeriodsClient;
 import dev.apimon.portal.downstream.RatingClient;
 import dev.apimon.portal.downstream.UsageClient;
 import io.quarkus.security.Authenticated;
@@ -45,15 +44,13 @@ public class MyPortalResource {
     private final KeyClient keys;
     private final UsageClient usage;
     private final InvoiceClient invoices;
-    private final RatedPeriodsClient ratedPeriods;
     private final ObjectMapper json;
 
-    public MyPortalResource(MyAccount me, Downstream downstream, @RestClient RatingClient rating, @RestClient RatedPeriodsClient ratedPeriods,
-                            @RestClient KeyClient keys, @RestClient UsageClient usage, @RestClient InvoiceClient invoices, ObjectMapper json) {
+    public MyPortalResource(MyAccount me, Downstream downstream, @RestClient RatingClient rating, @RestClient KeyClient keys,
+                            @RestClient UsageClient usage, @RestClient InvoiceClient invoices, ObjectMapper json) {
         this.me = me;
         this.downstream = downstream;
         this.rating = rating;
-        this.ratedPeriods = ratedPeriods;
         this.keys = keys;
         this.usage = usage;
         this.invoices = invoices;
@@ -208,9 +205,9 @@ public class MyPortalResource {
     }
 
     /**
-     * Quantities per meter of the last closed period, else of the current one so far. The current period comes from
-     * rating with the user's token; the previous one from rating's admin-only rated periods with the portal-bff
-     * service account — always for {@code customer}, the token's own customer_id, never anything from the request.
+     * Quantities per meter of the last closed period, else of the current one so far. Both come from rating with the
+     * user's token (rating lets a customer read its own spend and rated periods) — always for {@code customer}, the
+     * token's own customer_id, never anything from the request.
      */
     private UsageBasis lastUsage(String customer) {
         JsonNode current = downstream.call("rating-service", auth -> rating.spend(auth, customer));
@@ -220,7 +217,7 @@ public class MyPortalResource {
         if (start != null) {
             try {
                 String previousStart = Instant.parse(start).minusMillis(1).toString();
-                JsonNode previous = downstream.asService("rating-service", () -> ratedPeriods.ratedPeriod(customer, previousStart));
+                JsonNode previous = downstream.call("rating-service", auth -> rating.ratedPeriod(auth, customer, previousStart));
                 if (customer.equals(previous.path("customer_id").asText(customer))) {
                     period = previous;
                     source = "last_period";
