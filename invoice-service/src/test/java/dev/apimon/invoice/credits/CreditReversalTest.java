@@ -13,6 +13,7 @@ import dev.apimon.invoice.credits.domain.CreditReversals;
 import dev.apimon.invoice.support.Fixtures;
 import dev.apimon.invoice.support.Rating;
 import dev.apimon.invoice.support.StandIns;
+import dev.apimon.invoice.support.StripeEvents;
 import dev.apimon.testinfra.KafkaResource;
 import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.MutableClock;
@@ -119,6 +120,36 @@ class CreditReversalTest {
                 .withRequestBody(equalToJson("{\"reference\":\"" + inv + "\"}")));
         // what the customer sees of the void invoice is unchanged: the reversal is provider staff's to watch
         assertEquals("10.00", done.getString("credits_applied"));
+    }
+
+    @Test
+    void voidingInStripeGivesTheCreditsBackToo_onceWhateverStripeRedelivers() throws Exception {
+        String cus = "cus_rev_hook_" + System.nanoTime();
+        String inv = mayDraftWithCredits(cus);
+        Rating.consumes(cus, "10.00");
+        given().auth().oauth2(Tokens.admin()).post("/v1/invoices/" + inv + "/finalize").then().statusCode(200);
+        Rating.reverses(cus, "10.00");
+
+        // provider staff void the invoice in the Stripe dashboard: Stripe sends a signed invoice.voided, twice
+        clock.set(Instant.parse("2026-06-03T09:00:00Z"));
+        String payload = StripeEvents.event("evt_void_" + inv, "invoice.voided", "in_s_" + inv, inv, clock.instant().getEpochSecond());
+        for (int delivery = 0; delivery < 2; delivery++) {
+            given().contentType(ContentType.JSON).body(payload)
+                    .header("Stripe-Signature", StripeEvents.sign(payload, StandIns.WEBHOOK_SECRET, clock.instant().getEpochSecond()))
+                    .post("/v1/webhooks/stripe").then().statusCode(200);
+        }
+        JsonPath voided = Fixtures.invoice(inv);
+        assertEquals("void", voided.getString("status"));
+        assertEquals("pending", voided.getString("credit_reversal.status"));
+
+        assertEquals(1, reversals.runDue());
+        JsonPath done = Fixtures.invoice(inv);
+        assertEquals("succeeded", done.getString("credit_reversal.status"));
+        assertEquals("10.00", done.getString("credit_reversal.restored"));
+        assertEquals(0, reversals.runDue(), "done once");
+        StandIns.rating().verify(1, postRequestedFor(urlEqualTo("/v1/customers/" + cus + "/credits/reversals"))
+                .withHeader("Authorization", matching("Bearer .+"))
+                .withRequestBody(equalToJson("{\"reference\":\"" + inv + "\"}")));
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.apimon.invoice.support.Fixtures;
 import dev.apimon.invoice.support.Kafka;
 import dev.apimon.invoice.support.Rating;
 import dev.apimon.invoice.support.StandIns;
+import dev.apimon.invoice.support.StripeEvents;
 import dev.apimon.testinfra.KafkaResource;
 import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.MutableClock;
@@ -23,17 +24,13 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,16 +59,11 @@ class StripeWebhookTest {
     }
 
     static String sign(String payload, String secret, long timestamp) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String sig = HexFormat.of().formatHex(mac.doFinal((timestamp + "." + payload).getBytes(StandardCharsets.UTF_8)));
-        return "t=" + timestamp + ",v1=" + sig;
+        return StripeEvents.sign(payload, secret, timestamp);
     }
 
     static String event(String eventId, String type, String stripeInvoiceId, String ourInvoiceId, long created) {
-        return "{\"id\":\"" + eventId + "\",\"object\":\"event\",\"api_version\":\"2025-08-27.basil\",\"created\":" + created
-                + ",\"livemode\":false,\"pending_webhooks\":1,\"type\":\"" + type + "\",\"data\":{\"object\":{\"id\":\"" + stripeInvoiceId
-                + "\",\"object\":\"invoice\",\"status\":\"open\",\"attempt_count\":1,\"metadata\":{\"apimon_invoice_id\":\"" + ourInvoiceId + "\"}}}}";
+        return StripeEvents.event(eventId, type, stripeInvoiceId, ourInvoiceId, created);
     }
 
     private Response deliver(String path, String payload, String signature) {
