@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import dev.apimon.platform.time.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,8 +26,7 @@ import org.jboss.logging.Logger;
 @Singleton
 public class CreditReversals {
     private static final Logger LOG = Logger.getLogger(CreditReversals.class);
-    static final Duration BACKOFF_BASE = Duration.ofSeconds(30);
-    static final Duration BACKOFF_MAX = Duration.ofHours(1);
+    static final Backoff BACKOFF = new Backoff(Duration.ofSeconds(30), Duration.ofHours(1));
 
     private final CreditReversalStore store;
     private final RatingGateway rating;
@@ -88,15 +88,10 @@ public class CreditReversals {
                     restored.isPresent() ? null : "rating-service has no credit consumption for this invoice: nothing was burnt", clock.instant());
         } catch (RuntimeException e) {
             Instant now = clock.instant();
-            Instant next = now.plus(backoff(job.attempts()));
+            Instant next = now.plus(BACKOFF.after(job.attempts()));
             store.retryAt(job.invoiceId(), e.getMessage(), next, now);
             LOG.warnf("Credit reversal of %s: attempt %d failed, retrying at %s: %s", job.invoiceId(), job.attempts(), next, e.getMessage());
         }
     }
 
-    /** Exponential: base, 2×base, 4×base … capped at max. */
-    static Duration backoff(int attempts) {
-        Duration d = BACKOFF_BASE.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
-        return d.compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : d;
-    }
 }

@@ -1,6 +1,7 @@
 package dev.apimon.invoice.stripe.domain;
 
 import jakarta.inject.Singleton;
+import dev.apimon.platform.time.Backoff;
 import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -16,8 +17,7 @@ public class StripeConfig {
     private final Optional<String> webhookSecret;
     private final Optional<String> apiBase;
     private final int maxAttempts;
-    private final Duration backoffBase;
-    private final Duration backoffMax;
+    private final Backoff backoff;
     private final Duration webhookTolerance;
     private final Duration lease;
 
@@ -33,8 +33,7 @@ public class StripeConfig {
         this.webhookSecret = webhookSecret.filter(s -> !s.isBlank());
         this.apiBase = apiBase.filter(s -> !s.isBlank());
         this.maxAttempts = maxAttempts;
-        this.backoffBase = backoffBase;
-        this.backoffMax = backoffMax;
+        this.backoff = new Backoff(backoffBase, backoffMax);
         this.webhookTolerance = webhookTolerance;
         this.lease = lease;
     }
@@ -61,8 +60,7 @@ public class StripeConfig {
 
     /** Exponential: base, 2×base, 4×base … capped at max. */
     public Duration backoff(int attempts) {
-        Duration d = backoffBase.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
-        return d.compareTo(backoffMax) > 0 ? backoffMax : d;
+        return backoff.after(attempts);
     }
 
     public Duration webhookTolerance() {
