@@ -79,13 +79,19 @@ class CreditReversalTest {
         return draft;
     }
 
-    @Test
-    void voidingAFinalizedInvoiceGivesItsCreditsBack_afterARatingOutage_once() throws Exception {
-        String cus = "cus_rev_" + System.nanoTime();
+    /** {@link #mayDraftWithCredits}, finalized: rating-service burns its 10.00 of credits. */
+    private String finalizedWithCredits(String cus) {
         String inv = mayDraftWithCredits(cus);
         Rating.consumes(cus, "10.00");
         given().auth().oauth2(Tokens.admin()).post("/v1/invoices/" + inv + "/finalize").then().statusCode(200);
         assertEquals("finalized", Fixtures.invoice(inv).getString("status"));
+        return inv;
+    }
+
+    @Test
+    void voidingAFinalizedInvoiceGivesItsCreditsBack_afterARatingOutage_once() throws Exception {
+        String cus = "cus_rev_" + System.nanoTime();
+        String inv = finalizedWithCredits(cus);
 
         // rating-service is down when the invoice is voided: the void succeeds, the reversal waits in the outbox
         Rating.reversalFails(cus, 503);
@@ -125,9 +131,7 @@ class CreditReversalTest {
     @Test
     void voidingInStripeGivesTheCreditsBackToo_onceWhateverStripeRedelivers() throws Exception {
         String cus = "cus_rev_hook_" + System.nanoTime();
-        String inv = mayDraftWithCredits(cus);
-        Rating.consumes(cus, "10.00");
-        given().auth().oauth2(Tokens.admin()).post("/v1/invoices/" + inv + "/finalize").then().statusCode(200);
+        String inv = finalizedWithCredits(cus);
         Rating.reverses(cus, "10.00");
 
         // provider staff void the invoice in the Stripe dashboard: Stripe sends a signed invoice.voided, twice

@@ -63,7 +63,7 @@ public class UsageEventPublisher {
                 for (UsageEvent e : events) {
                     p.send(record(e, cache));
                 }
-                UsageEventPublisher.this.commit(p);
+                commitWithRetry(p);
                 transactionEvents.record(events.size());
             } catch (RuntimeException e) {
                 abortOrDiscard(this, e);
@@ -124,7 +124,7 @@ public class UsageEventPublisher {
      * A commit that timed out may still complete: it is retried (as Kafka requires) until the publish timeout,
      * so a slow broker yields a 202, not a 503 for events that were in fact committed.
      */
-    private void commit(KafkaProducer<String, byte[]> p) {
+    private void commitWithRetry(KafkaProducer<String, byte[]> p) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {

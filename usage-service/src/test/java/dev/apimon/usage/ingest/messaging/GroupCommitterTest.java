@@ -43,25 +43,11 @@ class GroupCommitterTest {
     @Test
     void requestsArrivingDuringACommitShareTheNextOneAndEachReturnsOnlyOnceCommitted() throws Exception {
         RecordingCommitter c = new RecordingCommitter();
-        ExecutorService pool = Executors.newFixedThreadPool(6);
         try (GroupCommitter<String> g = new GroupCommitter<>("t", List.of(c), 100)) {
-            Future<?> first = pool.submit(() -> submit(g, List.of("a1", "a2")));
-            assertTrue(c.firstStarted.await(5, TimeUnit.SECONDS));
-            List<Future<?>> later = new ArrayList<>();
-            for (String r : List.of("b", "c", "d", "e")) {
-                later.add(pool.submit(() -> submit(g, List.of(r + "1", r + "2", r + "3"))));
-            }
-            Thread.sleep(300); // all four are waiting behind the blocked first commit
-            for (Future<?> f : later) {
-                assertFalse(f.isDone(), "a request returned before its events were committed");
-            }
-            c.release.countDown();
-            first.get(5, TimeUnit.SECONDS);
-            for (Future<?> f : later) {
+            List<Future<?>> all = behindABlockedCommit(g, c, List.of("a1", "a2"), threeEach("b", "c", "d", "e"));
+            for (Future<?> f : all) {
                 f.get(5, TimeUnit.SECONDS);
             }
-        } finally {
-            pool.shutdownNow();
         }
         assertEquals(2, c.commits.size(), "the four waiting requests should have formed one group: " + c.commits);
         assertEquals(List.of("a1", "a2"), c.commits.get(0));
@@ -76,23 +62,17 @@ class GroupCommitterTest {
     void aFailedCommitFailsEveryRequestOfItsGroupAndNoOther() throws Exception {
         RecordingCommitter c = new RecordingCommitter();
         c.failOn = "bad";
-        ExecutorService pool = Executors.newFixedThreadPool(4);
         try (GroupCommitter<String> g = new GroupCommitter<>("t", List.of(c), 100)) {
-            Future<?> first = pool.submit(() -> submit(g, List.of("ok1")));
-            assertTrue(c.firstStarted.await(5, TimeUnit.SECONDS));
-            Future<?> bad = pool.submit(() -> submit(g, List.of("bad")));
-            Future<?> neighbour = pool.submit(() -> submit(g, List.of("x1", "x2")));
-            Thread.sleep(300);
-            c.release.countDown();
-            first.get(5, TimeUnit.SECONDS);
+            List<Future<?>> all = behindABlockedCommit(g, c, List.of("ok1"), List.of(List.of("bad"), List.of("x1", "x2")));
+            all.get(0).get(5, TimeUnit.SECONDS);
+            Future<?> bad = all.get(1);
+            Future<?> neighbour = all.get(2);
             ExecutionException badFailure = assertThrows(ExecutionException.class, () -> bad.get(5, TimeUnit.SECONDS));
             ExecutionException neighbourFailure = assertThrows(ExecutionException.class, () -> neighbour.get(5, TimeUnit.SECONDS));
             assertInstanceOf(LogUnavailableException.class, rootOf(badFailure));
             assertInstanceOf(LogUnavailableException.class, rootOf(neighbourFailure));
             // the committer keeps serving after a failure
             submit(g, List.of("later"));
-        } finally {
-            pool.shutdownNow();
         }
         assertEquals(List.of(List.of("ok1"), List.of("later")), c.commits, "nothing of the failed group was committed");
     }
@@ -100,22 +80,10 @@ class GroupCommitterTest {
     @Test
     void aGroupStopsTakingRequestsOnceItHoldsMaxItems() throws Exception {
         RecordingCommitter c = new RecordingCommitter();
-        ExecutorService pool = Executors.newFixedThreadPool(6);
         try (GroupCommitter<String> g = new GroupCommitter<>("t", List.of(c), 5)) {
-            Future<?> first = pool.submit(() -> submit(g, List.of("a")));
-            assertTrue(c.firstStarted.await(5, TimeUnit.SECONDS));
-            List<Future<?>> later = new ArrayList<>();
-            for (String r : List.of("b", "c", "d", "e")) {
-                later.add(pool.submit(() -> submit(g, List.of(r + "1", r + "2", r + "3"))));
-            }
-            Thread.sleep(300);
-            c.release.countDown();
-            first.get(5, TimeUnit.SECONDS);
-            for (Future<?> f : later) {
+            for (Future<?> f : behindABlockedCommit(g, c, List.of("a"), threeEach("b", "c", "d", "e"))) {
                 f.get(5, TimeUnit.SECONDS);
             }
-        } finally {
-            pool.shutdownNow();
         }
         // 4 requests of 3 after the first: a group takes another request while it holds fewer than 5 → 6 + 6
         assertEquals(3, c.commits.size(), c.commits.toString());
@@ -131,6 +99,41 @@ class GroupCommitterTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> g.submit(List.of("late"), 1, TimeUnit.SECONDS));
         assertInstanceOf(IllegalStateException.class, e.getCause());
         assertTrue(c.commits.isEmpty());
+    }
+
+    /**
+     * Submits {@code first}; once its commit is running (and held there), submits each of {@code later}, checks that
+     * none of them has returned while that commit is held, then releases it. Returns the submissions' futures, first
+     * one first.
+     */
+    private static List<Future<?>> behindABlockedCommit(GroupCommitter<String> g, RecordingCommitter c, List<String> first,
+                                                        List<List<String>> later) throws Exception {
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> out = new ArrayList<>();
+        out.add(pool.submit(() -> submit(g, first)));
+        assertTrue(c.firstStarted.await(5, TimeUnit.SECONDS));
+        for (List<String> items : later) {
+            out.add(pool.submit(() -> submit(g, items)));
+        }
+        Thread.sleep(300); // all of them are waiting behind the held commit
+        for (Future<?> f : out.subList(1, out.size())) {
+            assertFalse(f.isDone(), "a request returned before its events were committed");
+        }
+        c.release.countDown();
+        pool.shutdown(); // the submissions still run to their end
+        return out;
+    }
+
+    private static List<List<String>> threeEach(String... requests) {
+        List<List<String>> out = new ArrayList<>();
+        for (String r : requests) {
+            out.add(List.of(r + "1", r + "2", r + "3"));
+        }
+        return out;
     }
 
     private static Void submit(GroupCommitter<String> g, List<String> items) throws ExecutionException, TimeoutException, InterruptedException {
