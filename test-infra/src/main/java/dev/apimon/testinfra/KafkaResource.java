@@ -1,7 +1,6 @@
 package dev.apimon.testinfra;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +12,7 @@ import java.util.Map;
  */
 public class KafkaResource implements QuarkusTestResourceLifecycleManager {
     private Process process;
+    private KraftBroker broker;
     private static String bootstrap;
 
     public static String bootstrapServers() {
@@ -21,19 +21,21 @@ public class KafkaResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        try {
-            KraftBroker broker = KraftBroker.prepare("apimon-kafka", List.of());
-            process = Processes.start(broker.command(), broker.dir(), broker.log());
-            bootstrap = broker.bootstrap();
-            Processes.await("Kafka broker", Duration.ofSeconds(60), broker::up, process, broker.log());
-            return Map.of("kafka.bootstrap.servers", bootstrap);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        KraftBroker.startFresh("apimon-kafka", List.of(), b -> {
+            broker = b;
+            process = Processes.start(b.command(), b.dir(), b.log());
+            bootstrap = b.bootstrap();
+            Processes.await("Kafka broker", Duration.ofSeconds(60), b::up, process, b.log());
+        }, b -> stop());
+        return Map.of("kafka.bootstrap.servers", bootstrap);
     }
 
     @Override
     public void stop() {
         Processes.stop(process);
+        process = null;
+        if (broker != null) {
+            broker.deleteData();
+        }
     }
 }

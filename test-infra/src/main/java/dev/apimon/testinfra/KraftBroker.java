@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -18,6 +19,34 @@ import org.apache.kafka.common.Uuid;
  * {@link RestartableKafkaResource} share (the Apache jars from .cache/kafka/libs, fetched on first use).
  */
 record KraftBroker(Path dir, String bootstrap, List<String> command) {
+    /** A broker that dies while starting gets fresh ports and a fresh directory this many times in all. */
+    static final int ATTEMPTS = 3;
+
+    /**
+     * Prepares a broker and runs {@code start} on it. One that exits while starting (a port found free, then taken
+     * before the broker bound it) is given to {@code cleanUp} and prepared again on fresh ports.
+     */
+    static KraftBroker startFresh(String dirPrefix, List<String> extraProperties, Consumer<KraftBroker> start,
+                                  Consumer<KraftBroker> cleanUp) {
+        for (int attempt = 1; ; attempt++) {
+            KraftBroker broker;
+            try {
+                broker = prepare(dirPrefix, extraProperties);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            try {
+                start.accept(broker);
+                return broker;
+            } catch (Processes.EarlyExit e) {
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+                System.err.println("Kafka broker attempt " + attempt + " of " + ATTEMPTS + " failed, retrying: " + e.getMessage());
+                cleanUp.accept(broker);
+            }
+        }
+    }
 
     /** Fetches the jars if missing, writes server.properties (plus {@code extraProperties}) and formats the storage. */
     static KraftBroker prepare(String dirPrefix, List<String> extraProperties) throws IOException {
@@ -56,6 +85,11 @@ record KraftBroker(Path dir, String bootstrap, List<String> command) {
                 "-t", Uuid.randomUuid().toString(), "-c", props.toString()), dir, dir.resolve("format.log"), Duration.ofMinutes(1));
         return new KraftBroker(dir, "127.0.0.1:" + port, List.of(Processes.javaBin(), "-Xmx512m",
                 "-Dkafka.logs.dir=" + dir.resolve("logs"), "-cp", cp, "kafka.Kafka", props.toString()));
+    }
+
+    /** Deletes the broker's data once it is stopped; its logs stay, for a failed test. */
+    void deleteData() {
+        Processes.deleteTree(dir.resolve("data"));
     }
 
     Path log() {

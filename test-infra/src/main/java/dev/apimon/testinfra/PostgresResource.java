@@ -38,11 +38,18 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         database = "apimon_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = admin(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + database);
-        } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL at " + host() + ":" + port()
-                    + " is not usable (run bin/apimon test, which starts it): " + e.getMessage(), e);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = admin(); Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE " + database);
+                break;
+            } catch (SQLException e) {
+                // e.g. "source database template1 is being accessed by other users" for a moment: try again
+                if (attempt == 3) {
+                    throw new IllegalStateException("PostgreSQL at " + host() + ":" + port()
+                            + " is not usable (run bin/apimon test, which starts it): " + e.getMessage(), e);
+                }
+                Processes.sleep(1000);
+            }
         }
         String url = "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
         return Map.of("quarkus.datasource.jdbc.url", url,

@@ -25,14 +25,12 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
 
     @Override
     public Map<String, String> start() {
-        try {
-            broker = KraftBroker.prepare("apimon-kafka-restartable", List.of("transaction.state.log.num.partitions=3"));
-            bootstrap = broker.bootstrap();
+        KraftBroker.startFresh("apimon-kafka-restartable", List.of("transaction.state.log.num.partitions=3"), b -> {
+            broker = b;
+            bootstrap = b.bootstrap();
             startBroker();
-            return Map.of("kafka.bootstrap.servers", bootstrap);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        }, b -> stop());
+        return Map.of("kafka.bootstrap.servers", bootstrap);
     }
 
     /** Starts the broker (again) on the same ports and data, and waits until it serves. */
@@ -77,5 +75,8 @@ public class RestartableKafkaResource implements QuarkusTestResourceLifecycleMan
     @Override
     public void stop() {
         stopBroker();
+        if (broker != null) {
+            broker.deleteData();
+        }
     }
 }

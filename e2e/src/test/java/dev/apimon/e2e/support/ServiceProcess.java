@@ -1,5 +1,6 @@
 package dev.apimon.e2e.support;
 
+import dev.apimon.testinfra.Processes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,12 +126,7 @@ public final class ServiceProcess {
     }
 
     public String tail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        return Processes.tail(log, lines);
     }
 
     private static boolean waitFor(Process p, Duration d) {
