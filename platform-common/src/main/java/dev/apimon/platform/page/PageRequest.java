@@ -1,17 +1,15 @@
 package dev.apimon.platform.page;
 
-import dev.apimon.platform.problem.ProblemException;
+import dev.apimon.platform.problem.IntegerParameter;
 
 /** Validated {@code ?limit=&cursor=}: limit 1..max (default 50). */
 public record PageRequest(int limit, String cursor) {
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
 
-    public static PageRequest of(Integer limit, String cursor) {
-        int l = limit == null ? DEFAULT_LIMIT : limit;
-        if (l < 1 || l > MAX_LIMIT) {
-            throw ProblemException.invalid("limit", "must be between 1 and " + MAX_LIMIT);
-        }
-        return new PageRequest(l, cursor == null || cursor.isBlank() ? null : cursor);
+    /** From the query parameters as sent (limit as text, so "abc" is a 400 naming it). */
+    public static PageRequest of(String limit, String cursor) {
+        Integer l = IntegerParameter.parse(limit, "limit", 1, MAX_LIMIT);
+        return new PageRequest(l == null ? DEFAULT_LIMIT : l, cursor == null || cursor.isBlank() ? null : cursor);
     }
 }

@@ -197,6 +197,10 @@ class PortalApiTest {
                 .contentType("application/problem+json").body("code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
         given().auth().oauth2(alice).get("/api/me/invoices/in_1/pdf").then().statusCode(200).contentType("application/pdf");
         given().auth().oauth2(alice).get("/api/me/keys").then().statusCode(200).body("data[0].id", org.hamcrest.Matchers.equalTo("key_a"));
+        for (String page : new String[] {"/api/me/keys?limit=abc", "/api/me/invoices?limit=0", "/api/me/alerts?limit=501"}) {
+            given().auth().oauth2(alice).get(page).then().statusCode(400).contentType("application/problem+json")
+                    .body("errors[0].field", org.hamcrest.Matchers.equalTo("limit"));
+        }
         given().auth().oauth2(alice).contentType(ContentType.JSON).body(Map.of("name", "ci")).post("/api/me/keys").then().statusCode(201)
                 .body("key", org.hamcrest.Matchers.equalTo("sk_live_secret"));
         given().auth().oauth2(alice).contentType(ContentType.JSON).body(Map.of()).post("/api/me/keys/key_a/rotate").then().statusCode(200);
@@ -237,5 +241,6 @@ class PortalApiTest {
                 .body("reports[0].near_limits.customer_id", not(hasItem("cus_demo_alice")));
         given().auth().oauth2(Tokens.alice()).get("/api/admin/revenue").then().statusCode(403);
         given().auth().oauth2(Tokens.admin()).get("/api/admin/revenue?top=0").then().statusCode(400).body("errors[0].field", org.hamcrest.Matchers.equalTo("top"));
+        given().auth().oauth2(Tokens.admin()).get("/api/admin/revenue?top=ten").then().statusCode(400).body("errors[0].field", org.hamcrest.Matchers.equalTo("top"));
     }
 }

@@ -128,7 +128,7 @@ public class InvoiceResource {
     @Operation(summary = "List invoices", description = "Admins list anyone's (optionally one customer's, drafts included); a customer "
             + "only its own finalized ones.")
     public PageResponse<InvoiceSummary> list(@QueryParam("customer_id") String customerId, @QueryParam("status") String status,
-                                             @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) throws SQLException {
+                                             @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) throws SQLException {
         PageRequest page = PageRequest.of(limit, cursor);
         if (status != null && !STATUSES.contains(status)) {
             throw ProblemException.invalid("status", "must be one of " + String.join(", ", STATUSES.stream().sorted().toList()));

@@ -41,7 +41,7 @@ public class StripeSyncResource {
     @GET
     @RolesAllowed(Caller.ADMIN)
     @Operation(summary = "Stripe sync jobs", description = "e.g. ?status=failed to find what needs attention.")
-    public PageResponse<JobView> list(@QueryParam("status") String status, @QueryParam("limit") Integer limit,
+    public PageResponse<JobView> list(@QueryParam("status") String status, @QueryParam("limit") String limit,
                                       @QueryParam("cursor") String cursor) throws SQLException {
         PageRequest page = PageRequest.of(limit, cursor);
         if (status != null && !STATUSES.contains(status)) {

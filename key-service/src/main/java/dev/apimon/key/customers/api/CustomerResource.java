@@ -119,7 +119,7 @@ public class CustomerResource {
     @Path("/customers")
     @RolesAllowed(Caller.ADMIN)
     @Operation(summary = "List customers", description = "Cursor-paginated by id; filter with attribute=key:value and status=active|archived.")
-    public PageResponse<Customer> list(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor,
+    public PageResponse<Customer> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor,
                                        @QueryParam("attribute") String attribute, @QueryParam("status") String status) throws SQLException {
         PageRequest page = PageRequest.of(limit, cursor);
         String key = null;

@@ -70,7 +70,7 @@ public class KeyResource {
     @GET
     @Path("/customers/{id}/keys")
     @Operation(summary = "List a customer's keys (masked)")
-    public PageResponse<KeyView> list(@PathParam("id") String customerId, @QueryParam("limit") Integer limit,
+    public PageResponse<KeyView> list(@PathParam("id") String customerId, @QueryParam("limit") String limit,
                                       @QueryParam("cursor") String cursor) throws SQLException {
         caller.requireAccessTo("customer", customerId);
         PageRequest page = PageRequest.of(limit, cursor);
@@ -119,7 +119,7 @@ public class KeyResource {
     @GET
     @Path("/customers/{id}/key-audit")
     @Operation(summary = "Audit log of a customer's key changes", description = "Append-only: who, what, when, from where.")
-    public PageResponse<AuditEntry> audit(@PathParam("id") String customerId, @QueryParam("limit") Integer limit,
+    public PageResponse<AuditEntry> audit(@PathParam("id") String customerId, @QueryParam("limit") String limit,
                                           @QueryParam("cursor") String cursor) throws SQLException {
         caller.requireAccessTo("customer", customerId);
         PageRequest page = PageRequest.of(limit, cursor);

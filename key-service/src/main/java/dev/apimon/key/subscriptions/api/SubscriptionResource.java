@@ -100,7 +100,7 @@ public class SubscriptionResource {
     @Path("/history")
     @Operation(summary = "Append-only history of the customer's subscriptions", description = "Each change: action, actor, source, "
             + "details and the subscription after it; cursor-paginated.")
-    public PageResponse<HistoryEntry> history(@PathParam("id") String customerId, @QueryParam("limit") Integer limit,
+    public PageResponse<HistoryEntry> history(@PathParam("id") String customerId, @QueryParam("limit") String limit,
                                               @QueryParam("cursor") String cursor) throws SQLException {
         caller.requireAccessTo("subscription of customer", customerId);
         PageRequest page = PageRequest.of(limit, cursor);

@@ -1,7 +1,7 @@
 package dev.apimon.portal.admin.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.apimon.platform.problem.ProblemException;
+import dev.apimon.platform.problem.IntegerParameter;
 import dev.apimon.platform.security.Caller;
 import dev.apimon.portal.admin.domain.RevenueReport;
 import dev.apimon.portal.downstream.Downstream;
@@ -46,10 +46,8 @@ public class ProviderResource {
     @Path("/revenue")
     @Operation(summary = "Revenue this period", description = "By plan and by a customer attribute (segment, default region), ARPU, "
             + "top customers, customers within 10% of a quota.")
-    public Map<String, Object> revenue(@QueryParam("segment") String segment, @QueryParam("top") Integer top) {
-        if (top != null && (top < 1 || top > 100)) {
-            throw ProblemException.invalid("top", "must be between 1 and 100");
-        }
+    public Map<String, Object> revenue(@QueryParam("segment") String segment, @QueryParam("top") String topText) {
+        Integer top = IntegerParameter.parse(topText, "top", 1, 100);
         String attribute = segment == null || segment.isBlank() ? "region" : segment;
         List<RevenueReport.CustomerSpend> spends = new ArrayList<>();
         for (JsonNode s : board.all()) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apimon.platform.page.PageRequest;
+import dev.apimon.platform.problem.IntegerParameter;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.portal.downstream.Downstream;
 import dev.apimon.portal.downstream.DownstreamRejection;
@@ -80,9 +82,10 @@ public class MyPortalResource {
 
     @GET
     @Path("/invoices")
-    public JsonNode invoices(@QueryParam("status") String status, @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+    public JsonNode invoices(@QueryParam("status") String status, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         String customer = me.customerId();
-        return downstream.call("invoice-service", auth -> invoices.invoices(auth, customer, status, limit, cursor));
+        Integer l = pageLimit(limit);
+        return downstream.call("invoice-service", auth -> invoices.invoices(auth, customer, status, l, cursor));
     }
 
     @GET
@@ -103,9 +106,10 @@ public class MyPortalResource {
 
     @GET
     @Path("/keys")
-    public JsonNode keys(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+    public JsonNode keys(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         String customer = me.customerId();
-        return downstream.call("key-service", auth -> keys.keys(auth, customer, limit, cursor));
+        Integer l = pageLimit(limit);
+        return downstream.call("key-service", auth -> keys.keys(auth, customer, l, cursor));
     }
 
     @POST
@@ -133,9 +137,10 @@ public class MyPortalResource {
 
     @GET
     @Path("/alerts")
-    public JsonNode alerts(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+    public JsonNode alerts(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         String customer = me.customerId();
-        return downstream.call("rating-service", auth -> rating.alerts(auth, customer, limit, cursor));
+        Integer l = pageLimit(limit);
+        return downstream.call("rating-service", auth -> rating.alerts(auth, customer, l, cursor));
     }
 
     @GET
@@ -238,5 +243,10 @@ public class MyPortalResource {
             }
         }
         return new UsageBasis(usageMap, source, period.path("period_start").asText(null), period.path("period_end").asText(null));
+    }
+
+    /** "abc" or 0 is this service's 400 naming limit (as every service answers it), not a bare 404 or a downstream error. */
+    private static Integer pageLimit(String limit) {
+        return IntegerParameter.parse(limit, "limit", 1, PageRequest.MAX_LIMIT);
     }
 }

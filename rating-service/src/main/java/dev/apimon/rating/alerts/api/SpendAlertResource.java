@@ -103,7 +103,7 @@ public class SpendAlertResource {
     @GET
     @Path("/customers/{id}/alerts")
     @Operation(summary = "Alerts sent to a customer, newest first")
-    public PageResponse<AlertView> history(@PathParam("id") String customerId, @QueryParam("limit") Integer limit,
+    public PageResponse<AlertView> history(@PathParam("id") String customerId, @QueryParam("limit") String limit,
                                            @QueryParam("cursor") String cursor) throws SQLException {
         caller.requireAccessTo("customer", customerId);
         PageRequest page = PageRequest.of(limit, cursor);

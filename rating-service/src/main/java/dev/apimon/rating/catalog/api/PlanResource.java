@@ -56,7 +56,7 @@ public class PlanResource {
     @Authenticated
     @Operation(summary = "List plan versions", description = "Customers see published versions only.")
     public PageResponse<PlanVersion> list(@QueryParam("code") String code, @QueryParam("status") String status,
-                                          @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) throws SQLException {
+                                          @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) throws SQLException {
         PageRequest page = PageRequest.of(limit, cursor);
         if (status != null && !List.of(CatalogEntry.DRAFT, CatalogEntry.PUBLISHED, CatalogEntry.ARCHIVED).contains(status)) {
             throw ProblemException.invalid("status", "must be draft, published or archived");

@@ -80,7 +80,7 @@ public class CreditResource {
     @Path("/customers/{id}/credits/ledger")
     @Authenticated
     @Operation(summary = "Append-only credit ledger")
-    public PageResponse<LedgerEntry> ledger(@PathParam("id") String customerId, @QueryParam("limit") Integer limit,
+    public PageResponse<LedgerEntry> ledger(@PathParam("id") String customerId, @QueryParam("limit") String limit,
                                             @QueryParam("cursor") String cursor) throws SQLException {
         caller.requireAccessTo("customer", customerId);
         PageRequest page = PageRequest.of(limit, cursor);
