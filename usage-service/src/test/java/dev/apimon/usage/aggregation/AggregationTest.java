@@ -302,11 +302,8 @@ class AggregationTest {
         String type = p + ".request";
         String calls = p + "_calls";
         Fixtures.createMeter(meter(calls, type, "count", null, null, null));
-        for (String c : new String[] {"cus_demo_alice", "cus_demo_bob"}) {
-            if (Fixtures.count(db, "SELECT count(*) FROM customers WHERE id = ?", c) == 0) {
-                Fixtures.insertCustomer(db, c, null);
-            }
-        }
+        Fixtures.ensureCustomer(db, "cus_demo_alice");
+        Fixtures.ensureCustomer(db, "cus_demo_bob");
         Instant h = Fixtures.hoursAgo(3);
         ingest(batch(event(p + "1", "cus_demo_alice", h, type, "{}"), event(p + "2", "cus_demo_alice", h, type, "{}"),
                 event(p + "3", "cus_demo_bob", h, type, "{}"))).then().statusCode(202).body("accepted", equalTo(3));

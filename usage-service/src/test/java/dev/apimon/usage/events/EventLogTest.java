@@ -6,6 +6,10 @@ import static dev.apimon.usage.support.Fixtures.ingest;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,6 +74,58 @@ class EventLogTest {
         given().auth().oauth2(Tokens.admin()).queryParam("customer_id", customer).queryParam("cursor", "garbage!")
                 .get("/v1/events").then().statusCode(400).body("errors[0].field", equalTo("cursor"));
         given().auth().oauth2(Tokens.alice()).queryParam("customer_id", customer).get("/v1/events").then().statusCode(403);
+    }
+
+    @Test
+    void aCustomerReadsItsOwnRawLogOnly_aWriterAndAnAnonymousCallerReadNone() {
+        String p = Fixtures.unique("own");
+        String type = p + ".request";
+        Fixtures.ensureCustomer(db, "cus_demo_alice");
+        Fixtures.ensureCustomer(db, "cus_demo_bob");
+        Instant h = Fixtures.hoursAgo(30).plusSeconds(7);
+        ingest(batch(event(p + "-a1", "cus_demo_alice", h, type, "{}"), event(p + "-b1", "cus_demo_bob", h, type, "{}"),
+                event(p + "-a2", "cus_demo_alice", h.plusSeconds(1), type, "{}"))).then().statusCode(202).body("accepted", equalTo(3));
+        Fixtures.await("three events logged", Duration.ofSeconds(20),
+                () -> Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE event_id LIKE ?", p + "-%"), n -> n == 3);
+        String from = h.toString();
+        String to = h.plusSeconds(2).toString();
+
+        // alice without customer_id: her own events, bob's is not among them (other tests' events for her may be)
+        given().auth().oauth2(Tokens.alice()).queryParam("from", from).queryParam("to", to).get("/v1/events").then().statusCode(200)
+                .body("data.id", hasItems(p + "-a1", p + "-a2")).body("data.id", not(hasItem(p + "-b1")))
+                .body("data.subject", everyItem(equalTo("cus_demo_alice")));
+        given().auth().oauth2(Tokens.alice()).queryParam("customer_id", "cus_demo_alice").queryParam("from", from).queryParam("to", to)
+                .get("/v1/events").then().statusCode(200).body("data.id", hasItems(p + "-a1", p + "-a2"));
+        given().auth().oauth2(Tokens.bob()).queryParam("from", from).queryParam("to", to).get("/v1/events").then().statusCode(200)
+                .body("data.id", hasItem(p + "-b1")).body("data.subject", everyItem(equalTo("cus_demo_bob")));
+        given().auth().oauth2(Tokens.alice()).queryParam("customer_id", "cus_demo_bob").get("/v1/events").then().statusCode(403)
+                .contentType("application/problem+json");
+        // the gateway's writer token sends events; it reads neither the raw log nor usage
+        given().auth().oauth2(Fixtures.writer()).queryParam("customer_id", "cus_demo_alice").get("/v1/events").then().statusCode(403);
+        given().auth().oauth2(Fixtures.writer()).queryParam("customer_id", "cus_demo_alice").queryParam("from", from).queryParam("to", to)
+                .get("/v1/meters/any/usage").then().statusCode(403);
+        given().queryParam("customer_id", "cus_demo_alice").get("/v1/events").then().statusCode(401);
+        given().queryParam("from", from).queryParam("to", to).get("/v1/meters/any/usage").then().statusCode(401);
+    }
+
+    @Test
+    void theDatabaseKeepsTheRawLogAppendOnly() throws Exception {
+        String type = Fixtures.unique("immutable") + ".request";
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), null);
+        ingest(batch(event("kept-1", customer, Fixtures.hoursAgo(3), type, "{\"n\": 1}"))).then().statusCode(202);
+        Fixtures.await("the event logged", Duration.ofSeconds(20),
+                () -> Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE customer_id = ?", customer), n -> n == 1);
+        for (String sql : new String[] {
+                "UPDATE usage_events SET data = '{\"n\": 2}' WHERE customer_id = '" + customer + "'",
+                "DELETE FROM usage_events WHERE customer_id = '" + customer + "'",
+                "TRUNCATE usage_events"}) {
+            try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+                java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> st.execute(sql), sql);
+                assertTrue(e.getMessage().contains("append-only"), e.getMessage());
+            }
+        }
+        given().auth().oauth2(Tokens.admin()).queryParam("customer_id", customer).get("/v1/events").then().statusCode(200)
+                .body("data.id", contains("kept-1")).body("data[0].data.n", equalTo(1));
     }
 
     @Test

@@ -62,6 +62,8 @@ class KafkaOutageTest {
     final AtomicInteger accepted = new AtomicInteger();
     final AtomicInteger duplicates = new AtomicInteger();
     final AtomicInteger acknowledgedBatches = new AtomicInteger();
+    /** Batches answered 503 first, then 202 on a retry that counted every one of their fresh events as new. */
+    final AtomicInteger wholeAfter503 = new AtomicInteger();
 
     record Truth(Map<String, Map<Instant, Integer>> counts, Map<String, Map<Instant, BigDecimal>> sums) {
     }
@@ -107,6 +109,7 @@ class KafkaOutageTest {
         assertTrue(unavailable.get() > 0, "the outage hit some requests");
         assertEquals(0, missingRetryAfter.get(), "every 503 carries Retry-After");
         assertTrue(accepted.get() >= unique, "every unique event was accepted at least once (" + accepted.get() + ")");
+        assertTrue(wholeAfter503.get() > 0, "some batches were answered 503 first, then accepted whole");
 
         Instant to = from.plus(4, ChronoUnit.HOURS);
         for (String customer : customers) {
@@ -146,7 +149,16 @@ class KafkaOutageTest {
                 batch.add(dup);
             }
             String body = batch.toString();
-            send(body);
+            Sent first = send(body);
+            // a 503 accepted nothing of its request: the retry's 202 counts every fresh event as new, each
+            // duplicate as a duplicate (unless a connection failed on the way, when the answer may have been lost)
+            if (!first.connectionFailed()) {
+                assertEquals(fresh.size(), first.answer().get("accepted").asInt(), "accepted on the first 202: " + first.answer());
+                assertEquals(batch.size() - fresh.size(), first.answer().get("duplicates").asInt());
+                if (first.after503()) {
+                    wholeAfter503.incrementAndGet();
+                }
+            }
             if (random.nextInt(5) == 0) {
                 send(body); // the answer was "lost": the client sends the same batch again
             }
@@ -162,8 +174,14 @@ class KafkaOutageTest {
         }
     }
 
+    /** The 202 answer; whether a 503 and whether a connection failure came before it. */
+    record Sent(JsonNode answer, boolean after503, boolean connectionFailed) {
+    }
+
     /** Posts until a 202, retrying after 503 (Retry-After) and after connection failures. */
-    private void send(String body) throws Exception {
+    private Sent send(String body) throws Exception {
+        boolean after503 = false;
+        boolean connectionFailed = false;
         while (true) {
             sent.incrementAndGet();
             HttpResponse<String> r;
@@ -173,6 +191,7 @@ class KafkaOutageTest {
                         .header("Content-Type", Fixtures.BATCH).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString());
             } catch (java.io.IOException e) {
+                connectionFailed = true;
                 Fixtures.sleep(500);
                 continue;
             }
@@ -181,12 +200,13 @@ class KafkaOutageTest {
                 accepted.addAndGet(a.get("accepted").asInt());
                 duplicates.addAndGet(a.get("duplicates").asInt());
                 assertEquals(0, a.get("rejected").size(), r.body());
-                return;
+                return new Sent(a, after503, connectionFailed);
             }
             if (r.statusCode() != 503) {
                 throw new AssertionError("unexpected " + r.statusCode() + ": " + r.body());
             }
             unavailable.incrementAndGet();
+            after503 = true;
             String retryAfter = r.headers().firstValue("Retry-After").orElse(null);
             if (retryAfter == null) {
                 missingRetryAfter.incrementAndGet();

@@ -92,6 +92,17 @@ public final class Fixtures {
         }
     }
 
+    /** Stores a customer that several tests share (the realm's demo users' ids), unless it is there already. */
+    public static void ensureCustomer(DataSource db, String id) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO customers (id, status, updated_at) VALUES (?, 'active', now()) ON CONFLICT (id) DO NOTHING")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static long count(DataSource db, String sql, Object... args) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
@@ -132,7 +143,9 @@ public final class Fixtures {
     }
 
     public static Response ingest(String body) {
-        return given().auth().oauth2(writer()).contentType(BATCH).body(body).post("/v1/events");
+        // JSON is UTF-8 (RFC 8259); RestAssured would encode a String body without a charset as ISO-8859-1
+        return given().auth().oauth2(writer()).contentType(BATCH).body(body.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .post("/v1/events");
     }
 
     public static void createMeter(String body) {

@@ -58,7 +58,7 @@ public class EventLogResource {
             + "from/to (RFC 3339, [from, to)) bound the event time. A customer token reads only its own events; "
             + "an admin names customer_id. Events appear here once the aggregator has logged them (milliseconds after 202).")
     public PageResponse<LoggedEvent> list(@QueryParam("customer_id") String customerId, @QueryParam("from") String from,
-                                          @QueryParam("to") String to, @QueryParam("limit") Integer limit,
+                                          @QueryParam("to") String to, @QueryParam("limit") String limit,
                                           @QueryParam("cursor") String cursor) throws SQLException {
         PageRequest page = PageRequest.of(limit, cursor);
         String customer = caller.scopeCustomer(customerId == null || customerId.isBlank() ? null : customerId)

@@ -5,6 +5,7 @@ import dev.apimon.usage.config.UsageConfig;
 import dev.apimon.usage.ingest.store.DedupLedger;
 import dev.apimon.usage.ingest.store.IdempotencyStore;
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -20,6 +21,7 @@ import org.jboss.logging.Logger;
  * older than the raw-log retention, and idempotency answers. In small batches, each its own transaction, so
  * ingest and aggregation never wait long on the purge.
  */
+@Startup // its constructor checks the window and retention settings: a bad value stops the start, not the first purge
 @Singleton
 public class RetentionJob {
     private static final Logger LOG = Logger.getLogger(RetentionJob.class);

@@ -96,6 +96,14 @@ public final class EventValidator {
         if (e.subject() == null) {
             return reject(index, id, "subject is missing (the customer id or external id)");
         }
+        // PostgreSQL text and jsonb cannot hold U+0000: refused here, per item, instead of failing the batch later
+        String withNul = hasNul(id) ? "id" : hasNul(source) ? "source" : hasNul(type) ? "type" : hasNul(e.subject()) ? "subject" : null;
+        if (withNul != null) {
+            return reject(index, withNul.equals("id") ? null : id, withNul + " must not contain the character U+0000");
+        }
+        if (e.data() != null && hasNulEscape(e.data())) {
+            return reject(index, id, "data must not contain the character U+0000 (\\u0000)");
+        }
         String contentType = e.datacontenttype();
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).matches("application/([a-z.+-]*\\+)?json.*")) {
             return reject(index, id, "datacontenttype must be application/json");
@@ -181,6 +189,24 @@ public final class EventValidator {
         }
         String s = v.asText();
         return s.isBlank() ? null : s;
+    }
+
+    static boolean hasNul(String s) {
+        return s.indexOf('\0') >= 0;
+    }
+
+    /** Whether JSON text holds the escape \\u0000 (a backslash-escaped backslash followed by "u0000" does not count). */
+    static boolean hasNulEscape(byte[] json) {
+        for (int i = 0; i + 5 < json.length; i++) {
+            if (json[i] != '\\') {
+                continue;
+            }
+            if (json[i + 1] == 'u' && json[i + 2] == '0' && json[i + 3] == '0' && json[i + 4] == '0' && json[i + 5] == '0') {
+                return true;
+            }
+            i++; // skip the escaped character: "\\\\" is one escape, so the next backslash starts a new one
+        }
+        return false;
     }
 
     private static Invalid reject(int index, String id, String reason) {

@@ -68,7 +68,7 @@ public class MeterResource {
     @GET
     @Authenticated
     @Operation(summary = "List meters", description = "Cursor-paginated by slug.")
-    public PageResponse<MeterView> list(@QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) throws SQLException {
+    public PageResponse<MeterView> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) throws SQLException {
         PageRequest page = PageRequest.of(limit, cursor);
         List<Meter> rows = meters.page(page.cursor(), page.limit() + 1);
         boolean more = rows.size() > page.limit();

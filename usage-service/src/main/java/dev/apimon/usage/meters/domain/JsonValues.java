@@ -9,11 +9,35 @@ public final class JsonValues {
     // JSON's number grammar; strings like "12.5" are accepted because gateways often send quantities as strings
     private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]{1,4})?");
 
+    /**
+     * A meter's values have at most this many digits before the point and {@link #MAX_DECIMALS} after it: exact in
+     * PostgreSQL NUMERIC and far beyond any real quantity. A number outside is refused, never expanded:
+     * {@code 1e1000000000} is one short token that would otherwise become a billion digits in the aggregator.
+     */
+    public static final int MAX_INTEGER_DIGITS = 30;
+    public static final int MAX_DECIMALS = 18;
+
     private JsonValues() {
     }
 
-    /** The exact decimal of a JSON number or numeric string; null for anything else (missing, bool, text). */
+    /**
+     * The exact decimal of a JSON number or numeric string; null for anything else (missing, bool, text) and for
+     * a number beyond {@link #MAX_INTEGER_DIGITS} / {@link #MAX_DECIMALS}.
+     */
     public static BigDecimal decimal(JsonNode n) {
+        BigDecimal d = unbounded(n);
+        return d == null || !inRange(d) ? null : d;
+    }
+
+    private static boolean inRange(BigDecimal d) {
+        if (d.signum() == 0) {
+            return true;
+        }
+        // precision - scale = digits before the point, computed without expanding the number
+        return (long) d.precision() - d.scale() <= MAX_INTEGER_DIGITS && d.stripTrailingZeros().scale() <= MAX_DECIMALS;
+    }
+
+    private static BigDecimal unbounded(JsonNode n) {
         if (n == null) {
             return null;
         }

@@ -24,6 +24,9 @@ public sealed interface MeterReading {
 
     Skip SKIP = new Skip();
 
+    String NUMERIC_RANGE = " (at most " + JsonValues.MAX_INTEGER_DIGITS + " digits before the point and "
+            + JsonValues.MAX_DECIMALS + " after it)";
+
     /** Whether checking an event for this meter needs its data (a count meter without a filter does not). */
     static boolean readsData(Meter m) {
         return m.aggregation().needsValue() || !m.filter().isEmpty();
@@ -39,7 +42,7 @@ public sealed interface MeterReading {
             case UNIQUE_COUNT -> JsonValues.scalarText(m.valueProperty().read(data)) == null
                     ? "meter '" + m.slug() + "' needs a value at " + m.valueProperty() : null;
             default -> JsonValues.decimal(m.valueProperty().read(data)) == null
-                    ? "meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() : null;
+                    ? "meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() + NUMERIC_RANGE : null;
         };
     }
 
@@ -62,7 +65,7 @@ public sealed interface MeterReading {
             default -> {
                 BigDecimal v = JsonValues.decimal(m.valueProperty().read(data));
                 yield v == null
-                        ? new Invalid("meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty())
+                        ? new Invalid("meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() + NUMERIC_RANGE)
                         : new Contribution(group, v, null);
             }
         };

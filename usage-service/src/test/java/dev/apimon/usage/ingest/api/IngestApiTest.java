@@ -77,10 +77,27 @@ class IngestApiTest {
                 .body("rejected.index", contains(1, 2, 3, 4, 5))
                 .body("rejected.id", contains(null, "b", "c", "d", "e"))
                 .body("rejected.error", contains("id is missing", "time is missing", "type is missing",
-                        "unknown customer 'cus_doesnotexist00000000'", "meter '" + s.bytes() + "' needs a numeric value at $.bytes"));
+                        "unknown customer 'cus_doesnotexist00000000'", "meter '" + s.bytes() + "' needs a numeric value at $.bytes (at most 30 digits before the point and 18 after it)"));
         Instant hour = t.truncatedTo(ChronoUnit.HOURS);
         awaitUsage(s.bytes(), s.customer(), hour, "5120");
         awaitUsage(s.calls(), s.customer(), hour, "1");
+    }
+
+    @Test
+    void valuesPostgresqlOrTheAggregatorCannotHoldAreRejectedPerItemNeverA500() {
+        Setup s = setup();
+        Instant t = hoursAgo(2);
+        ObjectNode nulSubject = event("n1", s.customer(), t, s.type(), "{\"bytes\": 1}");
+        nulSubject.put("subject", s.customer() + "\u0000");
+        ObjectNode nulData = event("n2", s.customer(), t, s.type(), "{\"bytes\": 1, \"note\": \"a\\u0000b\"}");
+        // one short token that is a billion digits once expanded: built as text, no JSON library would write it
+        String huge = event("n3", s.customer(), t, s.type(), "{\"bytes\": 7}").toString().replace("\"bytes\":7", "\"bytes\":1e1000000000");
+        String body = "[" + event("ok", s.customer(), t, s.type(), "{\"bytes\": 3}") + "," + nulSubject + "," + nulData + "," + huge + "]";
+        ingest(body).then().statusCode(202).body("accepted", equalTo(1)).body("rejected.index", contains(1, 2, 3))
+                .body("rejected.error", contains("subject must not contain the character U+0000",
+                        "data must not contain the character U+0000 (\\u0000)",
+                        "meter '" + s.bytes() + "' needs a numeric value at $.bytes (at most 30 digits before the point and 18 after it)"));
+        awaitUsage(s.bytes(), s.customer(), t.truncatedTo(ChronoUnit.HOURS), "3");
     }
 
     @Test
@@ -177,6 +194,45 @@ class IngestApiTest {
         given().auth().oauth2(Tokens.admin()).contentType(Fixtures.BATCH).body(body).post("/v1/events").then().statusCode(202)
                 .body("accepted", equalTo(1));
         given().auth().oauth2(Fixtures.writer()).contentType("text/plain").body(body).post("/v1/events").then().statusCode(415);
+    }
+
+    @Test
+    void retriesSentWhileTheFirstIsStillInFlightAreCountedOnce() throws Exception {
+        Setup s = setup();
+        Instant hour = hoursAgo(6);
+        ArrayNode events = Fixtures.JSON.createArrayNode();
+        for (int i = 0; i < 500; i++) {
+            events.add(event("inflight-" + i, s.customer(), hour.plusSeconds(i), s.type(), "{\"bytes\": 2}"));
+        }
+        String body = events.toString();
+        // a client that times out and retries at once, several times: the copies overlap in the service
+        int copies = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(copies);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<JsonNode>> answers = new java.util.ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            answers.add(pool.submit(() -> {
+                go.await();
+                return Fixtures.JSON.readTree(ingest(body).then().statusCode(202).extract().asString());
+            }));
+        }
+        go.countDown();
+        int accepted = 0;
+        int duplicates = 0;
+        for (java.util.concurrent.Future<JsonNode> a : answers) {
+            JsonNode answer = a.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            accepted += answer.get("accepted").asInt();
+            duplicates += answer.get("duplicates").asInt();
+        }
+        pool.shutdown();
+        assertEquals(500, accepted, "each event accepted by exactly one of the copies");
+        assertEquals(500 * (copies - 1), duplicates);
+        awaitUsage(s.calls(), s.customer(), hour, "500");
+        awaitUsage(s.bytes(), s.customer(), hour, "1000");
+        assertEquals(500, Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE customer_id = ?", s.customer()));
+        String first = "inflight-0";
+        assertEquals(1, Fixtures.read(KafkaResource.bootstrapServers(), "usage.events", r -> first.equals(Fixtures.header(r, "ce_id"))
+                && s.customer().equals(r.key())).size(), "published once");
     }
 
     @Test

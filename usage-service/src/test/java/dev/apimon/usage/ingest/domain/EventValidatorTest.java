@@ -110,10 +110,26 @@ class EventValidatorTest {
     }
 
     @Test
+    void theNulCharacterIsRefusedPerItemWherePostgresqlCannotStoreIt() throws Exception {
+        String t = "\"time\": \"2026-11-21T09:00:00Z\"";
+        assertEquals("id must not contain the character U+0000",
+                error("{\"id\": \"a\\u0000b\", \"source\": \"gw\", \"type\": \"t\", \"subject\": \"cus_42\", " + t + "}"));
+        assertEquals("source must not contain the character U+0000",
+                error("{\"id\": \"x\", \"source\": \"g\\u0000w\", \"type\": \"t\", \"subject\": \"cus_42\", " + t + "}"));
+        assertEquals("subject must not contain the character U+0000",
+                error("{\"id\": \"x\", \"source\": \"gw\", \"type\": \"t\", \"subject\": \"cus_42\\u0000\", " + t + "}"));
+        assertEquals("data must not contain the character U+0000 (\\u0000)",
+                error("{\"id\": \"x\", \"source\": \"gw\", \"type\": \"t\", \"subject\": \"cus_42\", " + t + ", \"data\": {\"n\": \"a\\u0000\"}}"));
+        // an escaped backslash followed by "u0000" is six ordinary characters: jsonb stores them
+        valid("{\"id\": \"x\", \"source\": \"gw\", \"type\": \"t\", \"subject\": \"cus_42\", " + t + ", \"data\": {\"path\": \"C:\\\\u0000\"}}");
+        assertEquals(true, EventValidator.hasNulEscape("{\"a\": \"\\\\\\u0000\"}".getBytes()), "\\\\ then \\u0000");
+    }
+
+    @Test
     void aSumMeterNeedsANumericValue() throws Exception {
         String e = "{\"id\": \"x\", \"source\": \"gw\", \"type\": \"api.request\", \"subject\": \"cus_42\", \"time\": \"2026-11-21T09:00:00Z\", ";
-        assertEquals("meter 'bytes' needs a numeric value at $.bytes", error(e + "\"data\": {\"bytes\": \"5 KB\"}}"));
-        assertEquals("meter 'bytes' needs a numeric value at $.bytes", error(e + "\"data\": {}}"));
+        assertEquals("meter 'bytes' needs a numeric value at $.bytes (at most 30 digits before the point and 18 after it)", error(e + "\"data\": {\"bytes\": \"5 KB\"}}"));
+        assertEquals("meter 'bytes' needs a numeric value at $.bytes (at most 30 digits before the point and 18 after it)", error(e + "\"data\": {}}"));
         UsageEvent ok = valid(e + "\"data\": { \"bytes\" : \"0.5\",\n \"x\": [1, {\"y\": 2}]}}");
         assertEquals("{ \"bytes\" : \"0.5\",\n \"x\": [1, {\"y\": 2}]}", new String(ok.payload(), java.nio.charset.StandardCharsets.UTF_8),
                 "data travels exactly as received");

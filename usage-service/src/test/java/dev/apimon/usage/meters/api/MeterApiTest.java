@@ -71,6 +71,11 @@ class MeterApiTest {
                 .extract().path("next_cursor");
         given().auth().oauth2(Tokens.admin()).queryParam("limit", 1).queryParam("cursor", cursor)
                 .get("/v1/meters").then().statusCode(200).body("data.slug", containsInAnyOrder(prefix + "_1"));
+        // a limit that is not a number is a 400 naming it (a JAX-RS Integer parameter would make it a bare 404)
+        given().auth().oauth2(Tokens.admin()).queryParam("limit", "abc").get("/v1/meters").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("limit"));
+        given().auth().oauth2(Tokens.admin()).queryParam("limit", "abc").queryParam("customer_id", "cus_x").get("/v1/events")
+                .then().statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("limit"));
     }
 
     @Test
@@ -93,6 +98,17 @@ class MeterApiTest {
                 .post("/v1/meters").then().statusCode(403);
         given().contentType("application/json").body(meter("x_anon", "count", null)).post("/v1/meters").then().statusCode(401);
         given().get("/v1/meters").then().statusCode(401);
+        // nor change one: the definition stays as the admin made it
+        String slug = Fixtures.unique("guarded");
+        Fixtures.createMeter(meter(slug, slug + ".request", "count", null));
+        given().auth().oauth2(Tokens.alice()).contentType("application/json").body(meter(slug, "sum", "$.bytes"))
+                .put("/v1/meters/" + slug).then().statusCode(403).contentType("application/problem+json");
+        given().auth().oauth2(Fixtures.writer()).contentType("application/json").body(meter(slug, "sum", "$.bytes"))
+                .put("/v1/meters/" + slug).then().statusCode(403);
+        given().contentType("application/json").body(meter(slug, "sum", "$.bytes")).put("/v1/meters/" + slug).then().statusCode(401);
+        given().get("/v1/meters/" + slug).then().statusCode(401);
+        given().auth().oauth2(Tokens.alice()).get("/v1/meters/" + slug).then().statusCode(200)
+                .body("aggregation", equalTo("count")).body("event_type", equalTo(slug + ".request"));
     }
 
     @Test

@@ -43,6 +43,32 @@ class MeterReadingTest {
     }
 
     @Test
+    void numbersBeyondTheMeterRangeAreInvalidNotExpanded() throws Exception {
+        // the service's mapper reads floats as BigDecimal: "1e1000000000" stays one short token until expanded
+        ObjectMapper exact = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        Meter sum = meter("sum", "$.v", Map.of(), null);
+        Meter unique = meter("unique_count", "$.v", Map.of(), null);
+        String[][] cases = { // value, expected sum contribution ("" = invalid)
+            {"1e1000000000", ""}, {"-1e1000000000", ""}, {"1e-1000000000", ""}, {"\"1e9999\"", ""},
+            {"1000000000000000000000000000000", ""}, {"0.0000000000000000001", ""},
+            {"999999999999999999999999999999", "999999999999999999999999999999"}, {"1e29", "100000000000000000000000000000"},
+            {"0.000000000000000001", "0.000000000000000001"}, {"1.5000000000000000000000", "1.5"}, {"0e1000000000", "0"},
+        };
+        for (String[] c : cases) {
+            MeterReading r = MeterReading.of(sum, "api.request", exact.readTree("{\"v\": " + c[0] + "}"));
+            if (c[1].isEmpty()) {
+                assertInstanceOf(MeterReading.Invalid.class, r, c[0]);
+                assertTrue(((MeterReading.Invalid) r).reason().contains("at most 30 digits before the point and 18 after it"), c[0]);
+            } else {
+                assertEquals(c[1], JsonValues.plain(((MeterReading.Contribution) r).number()), c[0]);
+            }
+        }
+        // a distinct value is kept as text: no expansion either
+        assertEquals("1E+1000000000", ((MeterReading.Contribution) MeterReading.of(unique, "api.request",
+                exact.readTree("{\"v\": 1e1000000000}"))).distinct());
+    }
+
+    @Test
     void otherTypesAndFilteredEventsAreSkipped() throws Exception {
         Meter m = meter("count", null, Map.of(), "{\"$.status\": {\"lt\": 400}}");
         assertInstanceOf(MeterReading.Skip.class, MeterReading.of(m, "api.other", json("{\"status\": 200}")));
