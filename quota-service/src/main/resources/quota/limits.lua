@@ -51,8 +51,19 @@ local function decide(kb, ab)
   local limit = 0
   if has_quota then
     limit = tonumber(ARGV[ab + a])
-    used = tonumber(redis.call('GET', qkey) or '0')
-    if ARGV[ab + a + 1] == '1' and used + cost > limit then allowed = 0 end
+    if allowed == 1 and cost > 0 then
+      -- count first and take it back if the hard quota denies: an allowed check (the common case) costs one
+      -- command here instead of a GET and an INCRBY
+      used = redis.call('INCRBY', qkey, cost)
+      if ARGV[ab + a + 1] == '1' and used > limit then
+        -- a denied check leaves the counter as it was; one this INCRBY created (no expiry yet) is deleted
+        if used == cost then redis.call('DEL', qkey) else redis.call('DECRBY', qkey, cost) end
+        used = used - cost
+        allowed = 0
+      end
+    else
+      used = tonumber(redis.call('GET', qkey) or '0')
+    end
   end
 
   local fired80 = 0
@@ -64,8 +75,7 @@ local function decide(kb, ab)
       base[i] = nxt[i]
     end
     if has_quota then
-      local before = used
-      used = redis.call('INCRBY', qkey, cost)
+      local before = used - cost -- counted above
       -- the expiry is absolute (period end + grace): setting it when the period's counter is created is enough
       if before == 0 then
         redis.call('PEXPIRE', qkey, ARGV[ab + a + 2])

@@ -30,7 +30,8 @@ public class StateResource {
         this.limiter = limiter;
     }
 
-    public record State(long redisKeys, CircuitBreaker.State redisCircuit, boolean viewLoaded, String viewStatus,
+    /** {@code redisKeys} is null (and {@code redisError} says why) when Redis cannot answer: the state still shows. */
+    public record State(Long redisKeys, String redisError, CircuitBreaker.State redisCircuit, boolean viewLoaded, String viewStatus,
                         Instant viewLoadedAt, QuotaView.Stats view) {
     }
 
@@ -38,7 +39,18 @@ public class StateResource {
     @RolesAllowed(Caller.ADMIN)
     @Operation(summary = "Service state", description = "Redis counter keys, the Redis circuit, and what the view holds.")
     public State state() {
-        return new State(redis.execute("DBSIZE").toLong(), limiter.circuit(), consumer.loaded(), consumer.status(),
-                consumer.loadedAt(), view.stats());
+        CircuitBreaker.State circuit = limiter.circuit();
+        Long keys = null;
+        String error = null;
+        if (circuit == CircuitBreaker.State.OPEN) {
+            error = "not asked: the circuit to Redis is open";
+        } else {
+            try {
+                keys = redis.execute("DBSIZE").toLong();
+            } catch (RuntimeException e) { // an operator needs this answer most when Redis is failing
+                error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            }
+        }
+        return new State(keys, error, circuit, consumer.loaded(), consumer.status(), consumer.loadedAt(), view.stats());
     }
 }

@@ -63,10 +63,13 @@ class AuthorizeTest {
         given().header("Authorization", "Bearer sk_live_bogus").header("X-Original-URI", "/pets").get("/v1/authorize")
                 .then().statusCode(401).header("WWW-Authenticate", containsString("invalid_token"));
         Key revoked = Fixtures.newKey("live").revoked(Instant.now());
-        Fixtures.keys(c.id(), "com.apimon.key.revoked", c.key(), revoked);
+        Key expired = Fixtures.newKey("live").expiring(Instant.now().minusSeconds(60));
+        Fixtures.keys(c.id(), "com.apimon.key.revoked", c.key(), revoked, expired);
         Fixtures.awaitCode(revoked.plaintext(), "GET /pets", "REVOKED");
         given().header("Authorization", "Bearer " + revoked.plaintext()).header("X-Original-URI", "/pets").get("/v1/authorize")
                 .then().statusCode(401).header("X-Apimon-Code", "REVOKED");
+        given().header("X-API-Key", expired.plaintext()).header("X-Original-URI", "/pets").get("/v1/authorize")
+                .then().statusCode(401).header("X-Apimon-Code", "EXPIRED").header("WWW-Authenticate", containsString("invalid_token"));
         Fixtures.subscription(c.id(), c.planCode(), 1, "suspended", Instant.parse("2026-01-01T00:00:00Z"));
         Fixtures.awaitCode(c.key().plaintext(), "GET /pets", "SUSPENDED");
         given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-URI", "/pets").get("/v1/authorize")
@@ -84,5 +87,38 @@ class AuthorizeTest {
         given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-Method", "POST")
                 .header("X-Original-URI", "/images").queryParam("meter", "images").queryParam("cost", 2)
                 .get("/v1/authorize").then().statusCode(429).header("X-Apimon-Code", "QUOTA_EXCEEDED");
+    }
+
+    @Test
+    void envoyTakesCostAndMeterFromItsOwnHeadersNeverFromTheClientQuery() {
+        Customer c = Fixtures.customer(List.of(), List.of(quota("api_calls", 2, "hard"), quota("images", 5, "hard")), List.of(),
+                Instant.parse("2026-01-01T00:00:00Z"));
+        String k = "Bearer " + c.key().plaintext();
+        // Envoy appends the client's path AND query: "?cost=0" would be a free peek, "?meter=x" a quota dodge
+        given().header("Authorization", k).get("/v1/authorize/pets?cost=0&meter=images&record=maybe").then().statusCode(200)
+                .header("RateLimit", containsString("\"api_calls\";r=1;"));
+        given().header("Authorization", k).get("/v1/authorize/pets?cost=0").then().statusCode(200);
+        given().header("Authorization", k).get("/v1/authorize/pets?cost=0").then().statusCode(429)
+                .header("X-Apimon-Code", "QUOTA_EXCEEDED");
+        // what the Envoy configuration adds (authorization_request.headers_to_add) does count
+        given().header("Authorization", k).header("X-Apimon-Meter", "images").header("X-Apimon-Cost", "4")
+                .post("/v1/authorize/images").then().statusCode(200).header("RateLimit", containsString("\"images\";r=1;"));
+        given().header("Authorization", k).header("X-Apimon-Meter", "images").header("X-Apimon-Cost", "2")
+                .post("/v1/authorize/images").then().statusCode(429);
+        given().header("Authorization", k).header("X-Apimon-Cost", "lots").get("/v1/authorize/pets").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("X-Apimon-Cost"));
+        // OPTIONS is a request like any other: no key, no pass (the framework's automatic 200 would let it through)
+        given().options("/v1/authorize/pets").then().statusCode(401);
+        given().header("Authorization", "Bearer " + Fixtures.customer(List.of(), List.of(), List.of("GET /pets/**"),
+                Instant.parse("2026-01-01T00:00:00Z")).key().plaintext()).options("/v1/authorize/pets").then().statusCode(403);
+    }
+
+    @Test
+    void badGatewayQueryParametersAreA400NamingTheParameter() {
+        Customer c = Fixtures.customer(List.of(), List.of(), List.of(), Instant.parse("2026-01-01T00:00:00Z"));
+        given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-URI", "/pets").queryParam("cost", "abc")
+                .get("/v1/authorize").then().statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("cost"));
+        given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-URI", "/pets").queryParam("record", "maybe")
+                .get("/v1/authorize").then().statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("record"));
     }
 }

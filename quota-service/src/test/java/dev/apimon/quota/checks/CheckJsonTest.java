@@ -41,10 +41,10 @@ class CheckJsonTest {
                 new Decision(false, DecisionCode.RATE_LIMITED, "rate limit exceeded", "cus_1", "key_1", "test", new PlanRef("free", 1),
                         List.of(RATE), 6L, false, false, false, List.of()),
                 Decision.refused(DecisionCode.INVALID_KEY, "unknown API key"),
-                Decision.refused(DecisionCode.FORBIDDEN, "plan p:1 does not entitle GET /a\"b\\c\n\u0001é", "cus_2", "key_2", "live",
+                Decision.refused(DecisionCode.FORBIDDEN, "plan p:1 does not entitle GET /a\"b\\c\n\u0001\u001fé€😀x", "cus_2", "key_2", "live",
                         new PlanRef("p", 1)));
         for (Decision d : decisions) {
-            String mine = CheckJson.write(d);
+            String mine = CheckJson.write(d).toString(StandardCharsets.UTF_8);
             JsonNode expected = MAPPER.readTree(MAPPER.writeValueAsString(CheckResponse.of(d)));
             assertEquals(expected, MAPPER.readTree(mine), mine);
         }
@@ -58,6 +58,8 @@ class CheckJsonTest {
         CheckRequest mine = CheckJson.read(MAPPER, body.getBytes(StandardCharsets.UTF_8));
         CheckRequest bound = MAPPER.readValue(body, CheckRequest.class);
         assertEquals(bound, mine);
+        byte[] framed = ("[[" + body + "]]").getBytes(StandardCharsets.UTF_8); // a slice of a larger array, as the request buffer's
+        assertEquals(mine, CheckJson.read(MAPPER, framed, 2, framed.length - 4));
         assertEquals(new BigDecimal("2"), mine.cost());
         assertEquals(Map.of("status", 200, "ms", new BigDecimal("1.5"), "tags", List.of("a")), mine.data());
 

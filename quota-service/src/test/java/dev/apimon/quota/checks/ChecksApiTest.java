@@ -10,6 +10,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apimon.platform.keys.ApiKeys;
 import dev.apimon.quota.support.Fixtures;
@@ -194,5 +196,24 @@ class ChecksApiTest {
                 .then().statusCode(400).body("errors.field", hasItem("meter"));
         given().contentType(ContentType.JSON).body("{\"key\": ").post("/v1/checks")
                 .then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
+    void checksAreTimedByTheServicesOwnTimerNotThePerRequestHttpTimer() {
+        Customer c = Fixtures.customer(List.of(rate("default", 5, "PT1M")), List.of(), PETS, ANCHOR);
+        double before = timerCount(metrics());
+        check(Map.of("key", c.key().plaintext(), "operation", "GET /pets/1")).then().statusCode(200).body("code", equalTo("VALID"));
+        String after = metrics();
+        assertTrue(timerCount(after) >= before + 1, "apimon_quota_check_duration_seconds counts the decision");
+        assertFalse(after.contains("uri=\"/v1/checks\""), "the generic HTTP server timer skips the check route");
+    }
+
+    private static String metrics() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
+    private static double timerCount(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("apimon_quota_check_duration_seconds_count"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

@@ -52,7 +52,7 @@ class HardQuotaAccuracyTest {
         Map<String, Integer> other = new ConcurrentHashMap<>();
         // 256 concurrent clients, each sending its checks one after another on its own connection; asynchronous so
         // the test JVM (which also runs the service) does not add hundreds of threads to two busy cores
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         warmUp(http);
         List<CompletableFuture<Void>> clients = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {

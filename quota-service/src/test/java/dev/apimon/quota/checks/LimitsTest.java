@@ -115,6 +115,24 @@ class LimitsTest {
     }
 
     @Test
+    void aFirstCheckBeyondTheHardQuotaLeavesNoCounterBehind() {
+        Customer c = Fixtures.customer(List.of(), List.of(quota("images", 3, "hard")), List.of(), ANCHOR);
+        String k = c.key().plaintext();
+        String key = CounterKeys.quota(c.id(), "live", "images", BillingPeriod.monthly(ANCHOR, NOW));
+        check(Map.of("key", k, "operation", "POST /images", "cost", 5, "meter", "images")).then().body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("limits[0].used", equalTo(0));
+        // the script counts first and takes a denial back: a counter it created must not stay (it would have no expiry)
+        assertTrue(pttl(key) == -2, "no counter after a denied first check, pttl " + pttl(key));
+        check(Map.of("key", k, "operation", "POST /images", "cost", 2, "meter", "images")).then().body("code", equalTo("VALID"))
+                .body("limits[0].used", equalTo(2));
+        assertTrue(pttl(key) > 0, "the counter of an allowed check expires, pttl " + pttl(key));
+        check(Map.of("key", k, "operation", "POST /images", "cost", 2, "meter", "images")).then().body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("limits[0].used", equalTo(2));
+        assertTrue(pttl(key) > 0, "a denial keeps the counter and its expiry, pttl " + pttl(key));
+        check(Map.of("key", k, "operation", "POST /images", "cost", 0, "meter", "images")).then().body("limits[0].used", equalTo(2));
+    }
+
+    @Test
     void softQuotaAllowsAndMarksOverQuota() {
         Customer c = Fixtures.customer(List.of(), List.of(quota("api_calls", 2, "soft")), List.of(), ANCHOR);
         String k = c.key().plaintext();

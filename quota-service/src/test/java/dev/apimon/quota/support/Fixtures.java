@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.platform.keys.ApiKeys;
-import dev.apimon.testinfra.KafkaResource;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.nio.charset.StandardCharsets;
@@ -34,14 +33,27 @@ public final class Fixtures {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private static KafkaProducer<String, byte[]> producer;
+    private static String producerBootstrap;
 
     private Fixtures() {
     }
 
+    /**
+     * The broker the service under test uses, from its configuration: a test class may run its own (restartable)
+     * broker, and KafkaResource's static address is the last one started, not necessarily this application's.
+     */
+    public static String bootstrap() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+    }
+
     public static synchronized KafkaProducer<String, byte[]> producer() {
-        if (producer == null) {
+        if (producer == null || !bootstrap().equals(producerBootstrap)) {
+            if (producer != null) {
+                producer.close(java.time.Duration.ofSeconds(1));
+            }
+            producerBootstrap = bootstrap();
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, producerBootstrap);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
             p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

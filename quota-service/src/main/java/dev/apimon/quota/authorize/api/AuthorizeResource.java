@@ -16,6 +16,7 @@ import dev.apimon.quota.limits.domain.Operation;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.OPTIONS;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -34,8 +35,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 /**
  * {@code GET /v1/authorize}: the check as a forward-auth target (nginx auth_request, Traefik ForwardAuth, Envoy
  * ext_authz). The decision is the status: 200 allowed, 401 bad key, 403 not entitled or suspended, 429 limited;
- * the upstream gets {@code X-Customer-Id}. Cost, meter and recording come from query parameters that the gateway
- * configuration fixes, never from client-controlled headers.
+ * the upstream gets {@code X-Customer-Id}. Cost, meter and recording come from what the gateway configuration
+ * fixes — query parameters of the authorization URL (nginx, Traefik) or headers Envoy adds — never from the client.
  */
 @Path("/v1/authorize")
 @Produces(MediaType.APPLICATION_JSON)
@@ -48,57 +49,92 @@ public class AuthorizeResource {
         this.config = config;
     }
 
+    /** Envoy sets these with {@code authorization_request.headers_to_add}: the query string there is the client's. */
+    public static final String COST_HEADER = "X-Apimon-Cost";
+    public static final String METER_HEADER = "X-Apimon-Meter";
+    public static final String RECORD_HEADER = "X-Apimon-Record";
+
     @GET
     @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Forward-auth check for gateways",
             description = "Key from Authorization: Bearer or X-API-Key; operation from X-Original-Method + X-Original-URI "
                     + "(or X-Forwarded-Method + X-Forwarded-Uri). 200/401/403/429 with RateLimit headers and X-Customer-Id.")
     public Uni<Response> authorize(@Context HttpHeaders headers,
-                                   @Parameter(description = "units this request costs (default 1)") @QueryParam("cost") BigDecimal cost,
+                                   @Parameter(description = "units this request costs (default 1)") @QueryParam("cost") String cost,
                                    @Parameter(description = "quota meter (default api_calls)") @QueryParam("meter") String meter,
-                                   @Parameter(description = "emit a usage event (id = X-Request-Id)") @QueryParam("record") boolean record) {
-        return handle(headers, "GET", null, cost, meter, record);
+                                   @Parameter(description = "emit a usage event (id = X-Request-Id): true or false") @QueryParam("record") String record) {
+        String opText = GatewayRequest.operation(headers.getHeaderString("X-Original-Method"), headers.getHeaderString("X-Original-URI"),
+                headers.getHeaderString("X-Forwarded-Method"), headers.getHeaderString("X-Forwarded-Uri"));
+        return handle(headers, opText, cost(cost, "cost"), meter, flag(record, "record"));
     }
 
-    // Envoy ext_authz (HTTP service) calls <path_prefix><original path> with the original method
+    // Envoy ext_authz (HTTP service) calls <path_prefix><original path and query> with the original method. The
+    // operation is that method and path, nothing else; the query string is the client's, so cost, meter and
+    // recording come from headers the Envoy configuration adds (never forwarded from the client by default).
     @GET
     @Path("{path: .+}")
-    public Uni<Response> envoyGet(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
-                                  @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
-        return handle(h, "GET", path, cost, meter, record);
+    public Uni<Response> envoyGet(@Context HttpHeaders h, @PathParam("path") String path) {
+        return envoy(h, "GET", path);
     }
 
     @POST
     @Path("{path: .+}")
-    public Uni<Response> envoyPost(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
-                                   @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
-        return handle(h, "POST", path, cost, meter, record);
+    public Uni<Response> envoyPost(@Context HttpHeaders h, @PathParam("path") String path) {
+        return envoy(h, "POST", path);
     }
 
     @PUT
     @Path("{path: .+}")
-    public Uni<Response> envoyPut(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
-                                  @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
-        return handle(h, "PUT", path, cost, meter, record);
+    public Uni<Response> envoyPut(@Context HttpHeaders h, @PathParam("path") String path) {
+        return envoy(h, "PUT", path);
     }
 
     @PATCH
     @Path("{path: .+}")
-    public Uni<Response> envoyPatch(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
-                                    @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
-        return handle(h, "PATCH", path, cost, meter, record);
+    public Uni<Response> envoyPatch(@Context HttpHeaders h, @PathParam("path") String path) {
+        return envoy(h, "PATCH", path);
     }
 
     @DELETE
     @Path("{path: .+}")
-    public Uni<Response> envoyDelete(@Context HttpHeaders h, @PathParam("path") String path, @QueryParam("cost") BigDecimal cost,
-                                     @QueryParam("meter") String meter, @QueryParam("record") boolean record) {
-        return handle(h, "DELETE", path, cost, meter, record);
+    public Uni<Response> envoyDelete(@Context HttpHeaders h, @PathParam("path") String path) {
+        return envoy(h, "DELETE", path);
     }
 
-    private Uni<Response> handle(HttpHeaders h, String ownMethod, String subPath, BigDecimal cost, String meter, boolean record) {
+    // without it the framework would answer OPTIONS itself (200 + Allow): Envoy would let any OPTIONS through keyless
+    @OPTIONS
+    @Path("{path: .+}")
+    public Uni<Response> envoyOptions(@Context HttpHeaders h, @PathParam("path") String path) {
+        return envoy(h, "OPTIONS", path);
+    }
+
+    private Uni<Response> envoy(HttpHeaders h, String method, String path) {
+        return handle(h, method + " /" + path, cost(h.getHeaderString(COST_HEADER), COST_HEADER), h.getHeaderString(METER_HEADER),
+                flag(h.getHeaderString(RECORD_HEADER), RECORD_HEADER));
+    }
+
+    static BigDecimal cost(String text, String field) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return new BigDecimal(text.strip());
+        } catch (NumberFormatException e) {
+            throw ProblemException.invalid(field, "must be a number, e.g. 1 or 2.5");
+        }
+    }
+
+    static boolean flag(String text, String field) {
+        if (text == null || text.isBlank() || text.strip().equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (text.strip().equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw ProblemException.invalid(field, "must be true or false");
+    }
+
+    private Uni<Response> handle(HttpHeaders h, String opText, BigDecimal cost, String meter, boolean record) {
         long start = System.nanoTime();
-        String opText = GatewayRequest.operation(h.getHeaderString("X-Original-Method"), h.getHeaderString("X-Original-URI"),
-                h.getHeaderString("X-Forwarded-Method"), h.getHeaderString("X-Forwarded-Uri"), ownMethod, subPath);
         if (opText == null) {
             throw ProblemException.invalid("X-Original-URI",
                     "the gateway must send X-Original-Method + X-Original-URI (or X-Forwarded-Method + X-Forwarded-Uri)");

@@ -24,21 +24,15 @@ public final class GatewayRequest {
     }
 
     /**
-     * The original operation "METHOD /uri", or null when the gateway sent neither header pair nor a sub-path.
-     *
-     * @param ownMethod  the method of the call to /v1/authorize itself
-     * @param subPath    the path after /v1/authorize (Envoy style), or null
+     * The original operation "METHOD /uri" from the header pair a forward-auth gateway sets, or null when it sent
+     * neither. (Envoy's form, the original method and path appended to the URL, is read by the resource.)
      */
-    public static String operation(String originalMethod, String originalUri, String forwardedMethod, String forwardedUri,
-                                   String ownMethod, String subPath) {
+    public static String operation(String originalMethod, String originalUri, String forwardedMethod, String forwardedUri) {
         if (originalUri != null && !originalUri.isBlank()) {
             return (originalMethod == null || originalMethod.isBlank() ? "GET" : originalMethod.strip()) + " " + originalUri.strip();
         }
         if (forwardedUri != null && !forwardedUri.isBlank()) {
             return (forwardedMethod == null || forwardedMethod.isBlank() ? "GET" : forwardedMethod.strip()) + " " + forwardedUri.strip();
-        }
-        if (subPath != null) {
-            return ownMethod + " /" + subPath;
         }
         return null;
     }

@@ -10,6 +10,7 @@ import dev.apimon.platform.problem.Problem;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.quota.checks.domain.Decision;
 import dev.apimon.quota.checks.domain.LimitState;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.List;
@@ -36,7 +37,12 @@ public final class CheckJson {
      * @throws ProblemException 400 for a body that is not a JSON object or a field of the wrong shape
      */
     public static CheckRequest read(ObjectMapper mapper, byte[] body) {
-        if (body.length == 0) {
+        return read(mapper, body, 0, body.length);
+    }
+
+    /** As {@link #read(ObjectMapper, byte[])}, from a slice of an array (the request buffer's own, not a copy). */
+    public static CheckRequest read(ObjectMapper mapper, byte[] body, int offset, int length) {
+        if (length == 0) {
             throw ProblemException.invalid("body", "a JSON object is required");
         }
         String key = null;
@@ -48,7 +54,7 @@ public final class CheckJson {
         String type = null;
         Map<String, Object> data = null;
         String field = "body";
-        try (JsonParser p = mapper.getFactory().createParser(body)) {
+        try (JsonParser p = mapper.getFactory().createParser(body, offset, length)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.VALUE_NULL) {
                 throw ProblemException.invalid("body", "a JSON object is required");
@@ -146,68 +152,67 @@ public final class CheckJson {
                 "body".equals(field) ? message : field + ": " + message, List.of(new FieldError(field, message)));
     }
 
-    /** The decision document; sized for the usual answer (~400 bytes) so the builder does not grow. */
-    public static String write(Decision d) {
-        StringBuilder b = new StringBuilder(512);
-        b.append("{\"allowed\":").append(d.allowed());
-        b.append(",\"code\":\"").append(d.code().name()).append('"');
+    /** The decision document, encoded once into the buffer the response is sent from (~400 bytes, sized to fit). */
+    public static Buffer write(Decision d) {
+        JsonBuffer b = new JsonBuffer(512);
+        b.raw("{\"allowed\":").bool(d.allowed());
+        b.raw(",\"code\":\"").raw(d.code().name()).raw('"');
         string(b, "reason", d.reason());
         string(b, "customer_id", d.customerId());
         string(b, "key_id", d.keyId());
         string(b, "env", d.env());
         if (d.plan() != null) {
-            b.append(",\"plan\":{\"code\":");
+            b.raw(",\"plan\":{\"code\":");
             if (d.plan().code() == null) {
-                b.append("null");
+                b.raw("null");
             } else {
-                quote(b, d.plan().code());
+                b.string(d.plan().code());
             }
-            b.append(",\"version\":").append(d.plan().version()).append('}');
+            b.raw(",\"version\":").number(d.plan().version()).raw('}');
         }
-        b.append(",\"limits\":[");
+        b.raw(",\"limits\":[");
         List<LimitState> limits = d.limits();
         for (int i = 0; i < limits.size(); i++) {
             LimitState l = limits.get(i);
             boolean rate = LimitState.RATE.equals(l.kind());
-            b.append(i == 0 ? "{" : ",{");
-            b.append("\"kind\":");
-            quote(b, l.kind());
+            b.raw(i == 0 ? "{" : ",{");
+            b.raw("\"kind\":").string(l.kind());
             string(b, "name", l.name());
             string(b, "meter", l.meter());
-            b.append(",\"limit\":").append(l.limit());
+            b.raw(",\"limit\":").number(l.limit());
             if (l.used() != null) {
-                b.append(",\"used\":").append(l.used().longValue());
+                b.raw(",\"used\":").number(l.used().longValue());
             }
-            b.append(",\"remaining\":").append(l.remaining());
+            b.raw(",\"remaining\":").number(l.remaining());
             if (rate) {
-                b.append(",\"reset_seconds\":").append(l.resetSeconds());
+                b.raw(",\"reset_seconds\":").number(l.resetSeconds());
             }
             if (l.resetAt() != null) {
-                b.append(",\"reset_at\":\"").append(l.resetAt()).append('"'); // Instant.toString is ISO-8601, as Jackson writes it
+                b.raw(",\"reset_at\":\"").raw(l.resetAt().toString()).raw('"'); // Instant.toString is ISO-8601, as Jackson writes it
             }
             string(b, "enforcement", l.enforcement());
             if (rate) {
-                b.append(",\"window_seconds\":").append(l.windowSeconds());
+                b.raw(",\"window_seconds\":").number(l.windowSeconds());
             }
             if (l.overQuota()) {
-                b.append(",\"over_quota\":true");
+                b.raw(",\"over_quota\":true");
             }
-            b.append('}');
+            b.raw('}');
         }
-        b.append(']');
+        b.raw(']');
         if (d.retryAfterSeconds() != null) {
-            b.append(",\"retry_after_seconds\":").append(d.retryAfterSeconds().longValue());
+            b.raw(",\"retry_after_seconds\":").number(d.retryAfterSeconds().longValue());
         }
         if (d.overQuota()) {
-            b.append(",\"over_quota\":true");
+            b.raw(",\"over_quota\":true");
         }
         if (d.degraded()) {
-            b.append(",\"degraded\":true");
+            b.raw(",\"degraded\":true");
         }
         if (d.duplicate()) {
-            b.append(",\"duplicate\":true");
+            b.raw(",\"duplicate\":true");
         }
-        return b.append('}').toString();
+        return b.raw('}').buffer();
     }
 
     /** A problem document (rare path: through the mapper, exactly as the JAX-RS exception mappers write it). */
@@ -219,34 +224,9 @@ public final class CheckJson {
         }
     }
 
-    private static void string(StringBuilder b, String name, String value) {
+    private static void string(JsonBuffer b, String name, String value) {
         if (value != null) {
-            b.append(",\"").append(name).append("\":");
-            quote(b, value);
+            b.raw(",\"").raw(name).raw("\":").string(value);
         }
-    }
-
-    /** A JSON string literal: escapes quotes, backslashes and control characters (reasons quote the operation). */
-    static void quote(StringBuilder b, String s) {
-        b.append('"');
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                switch (c) {
-                    case '\n' -> b.append("\\n");
-                    case '\r' -> b.append("\\r");
-                    case '\t' -> b.append("\\t");
-                    case '\b' -> b.append("\\b");
-                    case '\f' -> b.append("\\f");
-                    default -> b.append(String.format("\\u%04x", (int) c));
-                }
-            } else {
-                b.append(c);
-            }
-        }
-        b.append('"');
     }
 }

@@ -10,6 +10,9 @@ import dev.apimon.quota.checks.domain.Decision;
 import dev.apimon.quota.checks.domain.RateLimitHeaders;
 import dev.apimon.quota.checks.messaging.UsagePublisher;
 import dev.apimon.quota.limits.domain.Operation;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -23,6 +26,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -48,11 +52,17 @@ public class ChecksResource {
     private final CheckService service;
     private final QuotaConfig config;
     private final ObjectMapper mapper;
+    private final Timer answered;
 
-    public ChecksResource(CheckService service, QuotaConfig config, ObjectMapper mapper) {
+    public ChecksResource(CheckService service, QuotaConfig config, ObjectMapper mapper, MeterRegistry metrics) {
         this.service = service;
         this.config = config;
         this.mapper = mapper;
+        // one timer built once, instead of Quarkus' per-request HTTP server timer for this route (tags built and
+        // the meter looked up on every request: ~10% of a check's CPU; application.properties ignores the route)
+        this.answered = Timer.builder("apimon.quota.check.duration")
+                .description("Time from a check's request to its decision being written, decisions only (not 4xx/5xx)")
+                .register(metrics);
     }
 
     void routes(@Observes Router router) {
@@ -93,13 +103,14 @@ public class ChecksResource {
             throw new ProblemException(413, "PAYLOAD_TOO_LARGE", "Payload Too Large", "a check body is at most " + MAX_BODY + " bytes", List.of());
         }
         HttpServerRequest req = rc.request();
-        CheckCommand cmd = CheckJson.read(mapper, body.getBytes())
+        CheckCommand cmd = read(body)
                 .validate(req.getHeader("X-Request-Id"), config.defaultMeter(), config.usage().defaultType(), config.maxCost());
         Operation op = parseOperation(cmd.operation(), "operation");
         boolean withHeaders = req.query() != null && "true".equalsIgnoreCase(req.getParam("headers"));
         service.check(cmd, op, (d, err) -> {
             if (err == null) {
                 respond(rc, d, withHeaders, start);
+                answered.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             } else if (err instanceof UsagePublisher.UsageNotRecordedException) {
                 rc.response().putHeader("Retry-After", "1");
                 problem(rc, usageNotRecordedProblem());
@@ -107,6 +118,14 @@ public class ChecksResource {
                 internal(rc, err);
             }
         });
+    }
+
+    private CheckRequest read(Buffer body) {
+        ByteBuf bytes = body.getByteBuf();
+        if (bytes.hasArray()) { // the usual heap buffer: parse it in place instead of copying it out first
+            return CheckJson.read(mapper, bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+        }
+        return CheckJson.read(mapper, body.getBytes());
     }
 
     private static void respond(RoutingContext rc, Decision d, boolean withHeaders, long start) {
@@ -118,7 +137,7 @@ public class ChecksResource {
                 h.set(e.getKey(), e.getValue());
             }
         }
-        String json = CheckJson.write(d);
+        Buffer json = CheckJson.write(d);
         h.set(SERVER_TIMING, serverTiming(start));
         res.end(json);
     }

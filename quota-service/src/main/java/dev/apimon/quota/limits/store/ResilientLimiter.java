@@ -194,11 +194,9 @@ public class ResilientLimiter {
     }
 
     LimitResult fallback(LimitRequest r) {
-        if (!r.rates().isEmpty() && ratePolicy == FailurePolicy.CLOSED) {
-            return closed(r, "rate");
-        }
-        if (r.hasQuota() && quotaPolicy == FailurePolicy.CLOSED) {
-            return closed(r, "quota");
+        String denying = FailurePolicy.denyingKind(!r.rates().isEmpty(), r.hasQuota(), ratePolicy, quotaPolicy);
+        if (denying != null) {
+            return closed(r, denying);
         }
         fallbackLocal.increment();
         return local.evaluate(r);

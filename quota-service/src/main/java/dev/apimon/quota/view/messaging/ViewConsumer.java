@@ -55,7 +55,12 @@ public class ViewConsumer {
     private final List<String> topicNames;
     private final Map<TopicPartition, Long> loadTargets = new HashMap<>();
     private final Set<TopicPartition> assigned = new HashSet<>();
+    // the next offset to read per partition, kept across reconnects: re-reading a compacted topic from the beginning
+    // would re-apply older, not yet compacted snapshots (a revoked key valid again for a moment)
+    private final Map<TopicPartition, Long> applied = new HashMap<>();
     private volatile boolean running;
+    private volatile boolean reconnectRequested;
+    private volatile int connections;
     private volatile boolean loaded;
     private volatile boolean metadataSeen;
     private volatile String status = "not started";
@@ -105,6 +110,11 @@ public class ViewConsumer {
         return loaded;
     }
 
+    /** How many Kafka consumers this view has had: 1, plus one per reconnect. */
+    public int connections() {
+        return connections;
+    }
+
     public String status() {
         return status;
     }
@@ -137,6 +147,7 @@ public class ViewConsumer {
         while (running) {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props())) {
                 consumer = c;
+                connections++;
                 assigned.clear();
                 nextRefreshNanos = 0;
                 status = loaded ? "reconnecting" : "loading: waiting for Kafka metadata";
@@ -153,7 +164,16 @@ public class ViewConsumer {
         }
     }
 
+    /** Drops the Kafka consumer and connects anew, as after a Kafka error (tests use it to show what a reconnect reads). */
+    public void reconnect() {
+        reconnectRequested = true;
+    }
+
     private void pollOnce(KafkaConsumer<String, byte[]> c) {
+        if (reconnectRequested) {
+            reconnectRequested = false;
+            throw new IllegalStateException("reconnect requested");
+        }
         if (System.nanoTime() >= nextRefreshNanos) {
             refreshAssignment(c);
         }
@@ -165,9 +185,12 @@ public class ViewConsumer {
         ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(100));
         for (ConsumerRecord<String, byte[]> rec : records) {
             apply(rec);
+            applied.put(new TopicPartition(rec.topic(), rec.partition()), rec.offset() + 1);
         }
         if (!loaded) {
             checkLoaded(c);
+        } else if (!"loaded".equals(status)) {
+            status = "loaded"; // reconnected (the status said "reconnecting" for good before)
         }
     }
 
@@ -191,11 +214,22 @@ public class ViewConsumer {
         }
         if (!fresh.isEmpty()) {
             c.assign(new ArrayList<>(assigned));
-            c.seekToBeginning(fresh);
+            List<TopicPartition> unread = new ArrayList<>();
+            for (TopicPartition tp : fresh) {
+                Long next = applied.get(tp);
+                if (next == null) {
+                    unread.add(tp);
+                } else {
+                    c.seek(tp, next); // a reconnect: continue where the view is (out of range: earliest, by reset)
+                }
+            }
+            if (!unread.isEmpty()) { // an empty collection would mean "every assigned partition"
+                c.seekToBeginning(unread);
+            }
             if (!loaded) {
                 loadTargets.putAll(c.endOffsets(fresh, Duration.ofSeconds(5)));
             }
-            LOG.infof("view consumer reading %s from the beginning", fresh);
+            LOG.infof("view consumer reading %s from the beginning, %s from where it was", unread, fresh.size() - unread.size());
         }
         // a topic that does not exist yet is looked for every second; otherwise partitions rarely change
         nextRefreshNanos = System.nanoTime() + (missing ? Duration.ofSeconds(1) : Duration.ofSeconds(30)).toNanos();
