@@ -47,7 +47,7 @@ curl -fs -o /dev/null --max-time 2 "$ISSUER/.well-known/openid-configuration" ||
 JAR="$ROOT/rating-service/target/quarkus-app/quarkus-run.jar"
 if [[ ! -f "$JAR" || -n "$(find "$ROOT/rating-service/src/main" "$ROOT/rating-service/pom.xml" -newer "$JAR" -type f -print -quit)" ]]; then
   log "building rating-service"
-  (cd "$ROOT" && mvn -B -q -o -pl rating-service package -DskipTests) || (cd "$ROOT" && mvn -B -q -pl rating-service package -DskipTests)
+  (cd "$ROOT" && mvn -B -q -o -pl rating-service -am package -DskipTests) || (cd "$ROOT" && mvn -B -q -pl rating-service -am package -DskipTests)
 fi
 
 # ------------------------------------------------------------------ scratch database + the service (applies the migrations)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage-service benchmark: ingest throughput (HTTP batches of 1000 -> validation -> dedup ledger -> Kafka, acks=all,
-# idempotent, one transaction per request), Kafka's own ProducerPerformance with records of the same size on the
-# same broker in the same run, and the ingest -> aggregate latency (p50/p99), idle and under load.
+# idempotent; each request inside one Kafka transaction, concurrent requests sharing one: group commit), Kafka's own
+# ProducerPerformance with records of the same size on the same broker in the same run, and the ingest -> aggregate
+# latency (p50/p99), idle and under load.
 #
 # Self-contained and loopback only: it starts a private Kafka broker (KRaft, the repo's cached Apache jars) on free
 # ports, a private database on the local PostgreSQL, and the usage-service jar on a free port; it needs the shared
@@ -109,7 +110,7 @@ PROPS
   JAR="$ROOT/usage-service/target/quarkus-app/quarkus-run.jar"
   if [[ ! -f "$JAR" || -n "$(find "$ROOT/usage-service/src/main" "$ROOT/usage-service/pom.xml" -newer "$JAR" -type f -print -quit)" ]]; then
     log "building usage-service"
-    (cd "$ROOT" && mvn -B -q -o -pl usage-service package -DskipTests) || (cd "$ROOT" && mvn -B -q -pl usage-service package -DskipTests)
+    (cd "$ROOT" && mvn -B -q -o -pl usage-service -am package -DskipTests) || (cd "$ROOT" && mvn -B -q -pl usage-service -am package -DskipTests)
   fi
   # start_service <port> <aggregation enabled> <log> [java options]: prints the PID
   start_service() {
