@@ -5,10 +5,10 @@
 -- the same turn (TurnBatcher): one EVALSHA for all of them saves Redis a command, a read and a write per check.
 --
 -- ARGV: 1 number of checks, then each check's arguments; KEYS: each check's keys (below), one check after the other.
--- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert marker 80, alert marker 100]
+-- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert markers: hash, fields 80/100]
 --            ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
 --                  then per rate limit: emission_us, capacity_us,
---                  then if has_quota: limit, hard, counter_ttl_ms, alert_ttl_ms, units_80, units_100
+--                  then if has_quota: limit, hard, ttl_ms (counter and markers), units_80, units_100
 -- Returns per check {allowed, duplicate, alert80_fired, alert100_fired, quota_used, tat_minus_now_1 .. _nr}, or
 -- the error message (a string) of a check that failed; the other checks are unaffected.
 -- decide(kb, ab): the check whose keys are KEYS[kb + 1 ..] and arguments ARGV[ab + 1 ..]
@@ -20,10 +20,10 @@ local function decide(kb, ab)
   local has_idem = ARGV[ab + 5] == '1'
 
   local k = nr + 1
-  local qkey, ikey, a80, a100
+  local qkey, ikey, akey
   if has_quota then qkey = KEYS[kb + k]; k = k + 1 end
   if has_idem then ikey = KEYS[kb + k]; k = k + 1 end
-  if has_quota then a80 = KEYS[kb + k]; a100 = KEYS[kb + k + 1] end
+  if has_quota then akey = KEYS[kb + k] end
 
   -- a retried request id that was already counted consumes nothing again
   local dup = 0
@@ -80,13 +80,17 @@ local function decide(kb, ab)
       if before == 0 then
         redis.call('PEXPIRE', qkey, ARGV[ab + a + 2])
       end
-      local t80 = tonumber(ARGV[ab + a + 4])
-      local t100 = tonumber(ARGV[ab + a + 5])
-      if limit > 0 and before < t80 and used >= t80 and redis.call('SET', a80, used, 'NX', 'PX', ARGV[ab + a + 3]) then
+      local t80 = tonumber(ARGV[ab + a + 3])
+      local t100 = tonumber(ARGV[ab + a + 4])
+      -- each marker field is set once per period, so each threshold alerts once; a field the service cleared (its
+      -- alert could not be published) or a limit lowered below the usage fires on the next allowed check
+      if limit > 0 and used >= t80 and redis.call('HSETNX', akey, '80', used) == 1 then
         fired80 = 1
+        redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
       end
-      if limit > 0 and before < t100 and used >= t100 and redis.call('SET', a100, used, 'NX', 'PX', ARGV[ab + a + 3]) then
+      if limit > 0 and used >= t100 and redis.call('HSETNX', akey, '100', used) == 1 then
         fired100 = 1
+        redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
       end
     end
     if has_idem then
@@ -115,7 +119,7 @@ for c = 1, n do
   end
   local nr = tonumber(ARGV[ab + 3])
   local q = ARGV[ab + 4] == '1'
-  kb = kb + nr + (q and 3 or 0) + (ARGV[ab + 5] == '1' and 1 or 0)
-  ab = ab + 6 + 2 * nr + (q and 6 or 0)
+  kb = kb + nr + (q and 2 or 0) + (ARGV[ab + 5] == '1' and 1 or 0)
+  ab = ab + 6 + 2 * nr + (q and 5 or 0)
 end
 return results

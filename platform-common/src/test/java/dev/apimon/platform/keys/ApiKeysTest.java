@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
+import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ApiKeysTest {
@@ -52,6 +55,36 @@ class ApiKeysTest {
         assertFalse(ApiKeys.isWellFormed(k.replace("sk_live_", "sk_prod_")));
         assertFalse(ApiKeys.isWellFormed(null));
         assertFalse(ApiKeys.isWellFormed(""));
+    }
+
+    /**
+     * The hand-written check agrees with the format as a regular expression plus the checksum, on valid keys and on
+     * near misses made from them (a character replaced, inserted or removed; the env's case; other prefixes).
+     */
+    @Test
+    void theCheckAgreesWithTheFormatsDefinition() {
+        Pattern format = Pattern.compile("sk_(live|test)_[0-9A-Za-z]{22}([0-9A-Za-z]{6})");
+        Random random = new Random(42);
+        String chars = "09AZaz_-é sk";
+        int valid = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String k = ApiKeys.generate(random.nextBoolean() ? "live" : "test");
+            StringBuilder b = new StringBuilder(k);
+            int at = random.nextInt(k.length());
+            switch (random.nextInt(5)) {
+                case 0 -> b.setCharAt(at, chars.charAt(random.nextInt(chars.length())));
+                case 1 -> b.insert(at, chars.charAt(random.nextInt(chars.length())));
+                case 2 -> b.deleteCharAt(at);
+                case 3 -> b.replace(0, 7, random.nextBoolean() ? "sk_LIVE" : "sk_prod");
+                default -> { } // unchanged
+            }
+            String candidate = b.toString();
+            Matcher m = format.matcher(candidate);
+            String expected = m.matches() && ApiKeys.checksum(candidate.substring(0, 30)).equals(m.group(2)) ? m.group(1) : null;
+            assertEquals(expected, ApiKeys.envOrNull(candidate), candidate);
+            valid += expected == null ? 0 : 1;
+        }
+        assertTrue(valid > 3000 && valid < 20_000, "both outcomes were exercised: " + valid + " valid");
     }
 
     @Test

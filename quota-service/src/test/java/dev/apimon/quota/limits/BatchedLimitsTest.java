@@ -86,6 +86,25 @@ class BatchedLimitsTest {
     }
 
     @Test
+    void eachThresholdAlertsOncePerPeriodAndAgainOnlyAfterItsMarkerIsCleared() throws Exception {
+        long now = CheckEngine.toMicros(Instant.now());
+        String c = customer();
+        // limit 10: 80% is 8 units. 7 → nothing; 8 → 80%; 9 → nothing (marked); cost 5 → denied (hard), nothing
+        List<LimitResult> r = oneTurn(List.of(quota(c, 10, now, 7), quota(c, 10, now, 1), quota(c, 10, now, 1), quota(c, 10, now, 5)));
+        assertEquals(List.of(false, true, false, false), r.stream().map(LimitResult::alert80).toList());
+        assertEquals(List.of(false, false, false, false), r.stream().map(LimitResult::alert100).toList());
+        String markers = quota(c, 10, now, 1).quota().alertKey();
+        assertEquals("8", redis.hash(String.class).hget(markers, "80"), "the marker remembers the usage it fired at");
+        assertTrue(redis.key().pttl(markers) > Duration.ofDays(1).toMillis(), "markers live until the period's end + 1 day");
+        // the alert could not be published: AlertPublisher clears the marker, so the next allowed check fires it again
+        redis.hash(String.class).hdel(markers, "80");
+        r = oneTurn(List.of(quota(c, 10, now + 1, 1)));
+        assertEquals(List.of(true, true), List.of(r.get(0).alert80(), r.get(0).alert100()), "80% again, and 100% reached");
+        r = oneTurn(List.of(quota(c, 10, now + 2, 0)));
+        assertEquals(List.of(false, false), List.of(r.get(0).alert80(), r.get(0).alert100()), "a peek fires nothing");
+    }
+
+    @Test
     void aCheckTheScriptFailsOnFallsBackAloneByPolicy() throws Exception {
         long now = CheckEngine.toMicros(Instant.now());
         String broken = customer();
@@ -157,7 +176,7 @@ class BatchedLimitsTest {
         List<LimitRequest.Rate> rates = new ArrayList<>();
         rates.add(new LimitRequest.Rate("default", CounterKeys.rate(customer, "live", "default"), Gcra.of(1_000_000, HOUR_MICROS)));
         return new LimitRequest(customer, "live", now, cost, rates, new LimitRequest.Quota(new QuotaSpec("api_calls", limit, true),
-                CounterKeys.quota(customer, "live", "api_calls", period), period, CounterKeys.alertPrefix(customer, "live", "api_calls", period)),
+                CounterKeys.quota(customer, "live", "api_calls", period), period, CounterKeys.alerts(customer, "live", "api_calls", period)),
                 null);
     }
 }

@@ -24,7 +24,7 @@ class LocalLimiterTest {
         return new LimitRequest("cus_1", "live", now, cost,
                 List.of(new LimitRequest.Rate("default", CounterKeys.rate("cus_1", "live", "default"), Gcra.of(rateLimit, 60_000_000L))),
                 new LimitRequest.Quota(new QuotaSpec("api_calls", quota, hard), CounterKeys.quota("cus_1", "live", "api_calls", period),
-                        period, CounterKeys.alertPrefix("cus_1", "live", "api_calls", period)), null);
+                        period, CounterKeys.alerts("cus_1", "live", "api_calls", period)), null);
     }
 
     @Test

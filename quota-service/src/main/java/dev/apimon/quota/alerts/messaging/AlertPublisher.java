@@ -62,7 +62,7 @@ public class AlertPublisher {
                 }
                 metrics.counter("apimon.quota.alerts", "threshold", Integer.toString(a.thresholdPercent()), "result", "failed").increment();
                 LOG.warnf("quota alert %s not published (%s); it will fire again on the next check", a.eventId(), ex.toString());
-                redis.send(Request.cmd(Command.DEL).arg(a.markerKey())).subscribe().with(x -> { }, x -> { });
+                redis.send(Request.cmd(Command.HDEL).arg(a.markerKey()).arg(a.thresholdPercent())).subscribe().with(x -> { }, x -> { });
             });
         }
     }

@@ -162,7 +162,7 @@ public final class CheckEngine {
             Instant anchor = sub.anchor() != null ? sub.anchor() : CALENDAR_MONTHS;
             BillingPeriod period = periods.apply(anchor, now);
             quota = new LimitRequest.Quota(q, CounterKeys.quota(c, env, q.meter(), period), period,
-                    CounterKeys.alertPrefix(c, env, q.meter(), period));
+                    CounterKeys.alerts(c, env, q.meter(), period));
         }
         String idem = cmd.record() && cmd.requestId() != null ? CounterKeys.request(c, env, cmd.requestId()) : null;
         return new LimitRequest(c, env, toMicros(now), cmd.cost(), List.copyOf(rates), quota, idem);
@@ -251,6 +251,6 @@ public final class CheckEngine {
 
     private static QuotaAlert alert(Limited l, LimitRequest.Quota q, int percent, long used) {
         return new QuotaAlert(l.key().customerId(), l.key().env(), q.spec().meter(), percent, used, q.spec().limit(),
-                q.period().start(), l.now(), q.alertKeyPrefix() + percent);
+                q.period().start(), l.now(), q.alertKey());
     }
 }

@@ -32,7 +32,7 @@ public class CheckService {
     public CheckService(QuotaView view, KeysConfig keys, ResilientLimiter limiter, UsagePublisher usage,
                         AlertPublisher alerts, Clock clock, MeterRegistry metrics) {
         KeyHasher hasher = new KeyHasher(keys.pepper());
-        this.engine = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null));
+        this.engine = new CheckEngine(view, hasher::hash, ApiKeys::envOrNull);
         this.limiter = limiter;
         this.usage = usage;
         this.alerts = alerts;

@@ -19,8 +19,9 @@ public final class CounterKeys {
         return PREFIX + "qt:{" + customerId + "}:" + env + ":" + meter + ":" + period.start().getEpochSecond();
     }
 
-    public static String alertPrefix(String customerId, String env, String meter, BillingPeriod period) {
-        return PREFIX + "al:{" + customerId + "}:" + env + ":" + meter + ":" + period.start().getEpochSecond() + ":";
+    /** The period's threshold markers (one hash, a field per threshold). */
+    public static String alerts(String customerId, String env, String meter, BillingPeriod period) {
+        return PREFIX + "al:{" + customerId + "}:" + env + ":" + meter + ":" + period.start().getEpochSecond();
     }
 
     public static String request(String customerId, String env, String requestId) {

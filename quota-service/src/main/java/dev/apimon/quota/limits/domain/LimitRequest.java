@@ -15,9 +15,9 @@ public record LimitRequest(String customerId, String env, long nowMicros, long c
     }
 
     /**
-     * @param alertKeyPrefix the threshold markers are this + "80" / "100"; set once per period (SET NX)
+     * @param alertKey the period's threshold markers: a hash whose fields "80" / "100" are set once (HSETNX)
      */
-    public record Quota(QuotaSpec spec, String counterKey, BillingPeriod period, String alertKeyPrefix) {
+    public record Quota(QuotaSpec spec, String counterKey, BillingPeriod period, String alertKey) {
         public long threshold(int percent) {
             return QuotaThresholds.units(spec.limit(), percent);
         }

@@ -28,7 +28,7 @@ import org.jboss.logging.Logger;
 @Singleton
 public class RedisLimiter {
     private static final Logger LOG = Logger.getLogger(RedisLimiter.class);
-    private static final int GRACE_DAYS = 1;
+    private static final long GRACE_MILLIS = Duration.ofDays(1).toMillis();
     private final Redis redis;
     private final LoopConnections connections;
     private final String script;
@@ -106,7 +106,7 @@ public class RedisLimiter {
     }
 
     static int keyCount(LimitRequest r) {
-        return r.rates().size() + (r.hasQuota() ? 3 : 0) + (r.idempotencyKey() != null ? 1 : 0);
+        return r.rates().size() + (r.hasQuota() ? 2 : 0) + (r.idempotencyKey() != null ? 1 : 0);
     }
 
     /** script/sha, numkeys, every check's KEYS, then the number of checks and every check's ARGV. */
@@ -129,8 +129,7 @@ public class RedisLimiter {
                 req.arg(r.idempotencyKey());
             }
             if (r.hasQuota()) {
-                req.arg(r.quota().alertKeyPrefix() + "80");
-                req.arg(r.quota().alertKeyPrefix() + "100");
+                req.arg(r.quota().alertKey());
             }
         }
         req.arg(batch.size());
@@ -155,11 +154,10 @@ public class RedisLimiter {
         }
         if (r.hasQuota()) {
             LimitRequest.Quota q = r.quota();
-            // relative TTLs from the service clock: counters outlive their period by a day (late checks, operators)
-            long ttl = Math.max(0, q.period().end().toEpochMilli() - r.nowMicros() / 1000) + Duration.ofDays(GRACE_DAYS).toMillis();
+            // a relative TTL from the service clock: counter and markers outlive their period by a day (late checks, operators)
+            long ttl = Math.max(0, q.period().end().toEpochMilli() - r.nowMicros() / 1000) + GRACE_MILLIS;
             out.arg(q.spec().limit());
             out.arg(q.spec().hard() ? 1 : 0);
-            out.arg(ttl);
             out.arg(ttl);
             out.arg(q.threshold(80));
             out.arg(q.threshold(100));
