@@ -36,13 +36,12 @@ class CheckRequestTest {
     void namesTheFieldItRejects(String meter, String requestId, String type, String expected) {
         CheckRequest req = new CheckRequest("sk_live_x", "GET /pets", null, meter, null, requestId, type, null);
         if (expected.equals("ok")) {
-            CheckCommand cmd = req.validate(null, "api_calls", "api.request", 1000);
+            CheckCommand cmd = validate(req);
             assertEquals(meter == null ? "api_calls" : meter, cmd.meter());
             assertEquals(type == null ? "api.request" : type, cmd.eventType());
             assertEquals(requestId, cmd.requestId());
         } else {
-            ProblemException e = assertThrows(ProblemException.class, () -> req.validate(null, "api_calls", "api.request", 1000));
-            assertEquals(List.of(expected), e.errors().stream().map(FieldError::field).toList());
+            assertEquals(List.of(expected), rejectedFields(req));
         }
     }
 
@@ -52,10 +51,17 @@ class CheckRequestTest {
         CheckRequest req = new CheckRequest("sk_live_x", "GET /pets", BigDecimal.ONE, "m".repeat(meterLength), true, "r".repeat(idLength),
                 null, null);
         if (expected.equals("ok")) {
-            assertEquals(meterLength, req.validate(null, "api_calls", "api.request", 1000).meter().length());
+            assertEquals(meterLength, validate(req).meter().length());
         } else {
-            ProblemException e = assertThrows(ProblemException.class, () -> req.validate(null, "api_calls", "api.request", 1000));
-            assertEquals(List.of(expected), e.errors().stream().map(FieldError::field).toList());
+            assertEquals(List.of(expected), rejectedFields(req));
         }
+    }
+
+    private static CheckCommand validate(CheckRequest req) {
+        return req.validate(null, "api_calls", "api.request", 1000);
+    }
+
+    private static List<String> rejectedFields(CheckRequest req) {
+        return assertThrows(ProblemException.class, () -> validate(req)).errors().stream().map(FieldError::field).toList();
     }
 }
