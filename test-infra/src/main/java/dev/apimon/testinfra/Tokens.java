@@ -60,11 +60,27 @@ public final class Tokens {
         return CACHE.compute(key, (k, t) -> t != null && t.fresh() ? t : fetch(k, form)).value();
     }
 
+    /**
+     * A token request is idempotent, so one that timed out is asked again: a Keycloak started moments ago answered a
+     * user's first password grant in more than 10 s on a loaded CI host (three tries of 20 s each).
+     */
     private static Token fetch(String who, String form) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return fetchOnce(who, form);
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || !(e.getCause() instanceof java.net.http.HttpTimeoutException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Token fetchOnce(String who, String form) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create(KeycloakResource.issuer() + "/protocol/openid-connect/token"))
-                    .timeout(Duration.ofSeconds(10))
+                    .timeout(Duration.ofSeconds(20))
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
