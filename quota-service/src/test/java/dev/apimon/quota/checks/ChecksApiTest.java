@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,8 @@ import dev.apimon.testinfra.RedisResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +49,9 @@ class ChecksApiTest {
 
     @Inject
     MutableClock clock;
+
+    @Inject
+    Vertx vertx;
 
     @BeforeEach
     void freeze() {
@@ -206,6 +212,16 @@ class ChecksApiTest {
         String after = metrics();
         assertTrue(timerCount(after) >= before + 1, "apimon_quota_check_duration_seconds counts the decision");
         assertFalse(after.contains("uri=\"/v1/checks\""), "the generic HTTP server timer skips the check route");
+    }
+
+    @Test
+    void checksAreServedByOneEventLoopPerCore() {
+        int loops = 0;
+        for (var ignored : ((VertxInternal) vertx).getEventLoopGroup()) {
+            loops++;
+        }
+        assertEquals(Runtime.getRuntime().availableProcessors(), loops,
+                "one event loop per core (EventLoopPerCore), not Vert.x's two");
     }
 
     private static String metrics() {
