@@ -212,6 +212,10 @@ class ChecksApiTest {
         String after = metrics();
         assertTrue(timerCount(after) >= before + 1, "apimon_quota_check_duration_seconds counts the decision");
         assertFalse(after.contains("uri=\"/v1/checks\""), "the generic HTTP server timer skips the check route");
+        for (String le : List.of("0.001", "0.002", "0.005", "0.02", "0.05")) {
+            assertTrue(after.contains("apimon_quota_check_duration_seconds_bucket{le=\"" + le + "\"}"),
+                    "the check's timer has the fixed bucket le=" + le + " (share of checks over 1/2/5/20/50 ms)");
+        }
     }
 
     @Test
