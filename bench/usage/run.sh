@@ -15,6 +15,8 @@
 #
 #   bench/usage/run.sh                       # defaults: CLIENTS=8 DURATION=20 WARMUP=8 CUSTOMERS=100 PROBES=400
 #   CLIENTS=16 DURATION=30 bench/usage/run.sh
+#   ROUNDS=3 bench/usage/run.sh             # producer tool and ingest alternate 3 times; the ratio is the median of the
+#                                            # rounds' ratios (the broker's speed drifts by 2x between minutes here)
 #   SERVICE_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/usage.jfr bench/usage/run.sh    # profile the service
 #   (AGGREGATOR_JAVA_OPTS likewise for the aggregator instance in split mode)
 #   USAGE_URL=http://127.0.0.1:8083 KAFKA_BOOTSTRAP=127.0.0.1:9092 bench/usage/run.sh   # against bin/apimon up
@@ -29,6 +31,7 @@ CUSTOMERS="${CUSTOMERS:-100}"
 PROBES="${PROBES:-400}"
 LOAD_RATE="${LOAD_RATE:-5000}"
 MODE="${MODE:-split}"
+ROUNDS="${ROUNDS:-1}"
 PERF_RECORDS="${PERF_RECORDS:-3000000}"
 PG_HOST="${APIMON_PG_HOST:-127.0.0.1}"
 PG_PORT="${APIMON_PG_PORT:-5432}"
@@ -134,16 +137,19 @@ fi
 
 # ------------------------------------------------------------------ Kafka's own producer, same record size
 RECORD_BYTES="$(java -cp "$LIBS/*" "$ROOT/bench/usage/IngestBench.java" mode=size)"
-log "Kafka ProducerPerformance: $PERF_RECORDS records of $RECORD_BYTES bytes, acks=all, idempotent, 6 partitions"
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; } # user nice system irq softirq steal
-PERF_BUSY0="$(busy_ticks)"
-PERF="$(kafka org.apache.kafka.tools.ProducerPerformance --topic bench-perf --num-records "$PERF_RECORDS" --record-size "$RECORD_BYTES" \
-  --throughput -1 --producer-props bootstrap.servers="$BOOTSTRAP" acks=all enable.idempotence=true 2>&1 | tail -1)"
-PERF_BUSY1="$(busy_ticks)"
-echo "$PERF" >&2
-PERF_RATE="$(sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' <<<"$PERF")"
-# the machine's CPU per record while the tool ran (broker + producer + JVM start): what Kafka alone costs per event
-PERF_US="$(python3 -c "print(f'{($PERF_BUSY1 - $PERF_BUSY0) * 10000 / $PERF_RECORDS:.1f}')")"
+# perf: one ProducerPerformance run; prints "<records/s> <machine CPU us per record>" (broker + producer + JVM start:
+# what Kafka alone costs per event)
+perf() {
+  local b0 b1 line rate
+  b0="$(busy_ticks)"
+  line="$(kafka org.apache.kafka.tools.ProducerPerformance --topic bench-perf --num-records "$PERF_RECORDS" --record-size "$RECORD_BYTES" \
+    --throughput -1 --producer-props bootstrap.servers="$BOOTSTRAP" acks=all enable.idempotence=true 2>&1 | tail -1)"
+  b1="$(busy_ticks)"
+  echo "$line" >&2
+  rate="$(sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' <<<"$line")"
+  python3 -c "print(f'{$rate:.0f} {($b1 - $b0) * 10000 / $PERF_RECORDS:.1f}')"
+}
 
 # ------------------------------------------------------------------ usage-service ingest + latency
 bench() {
@@ -151,8 +157,22 @@ bench() {
     clients="$CLIENTS" seconds="$DURATION" warmup="$WARMUP" customers="$CUSTOMERS" probes="$PROBES" load_rate="$LOAD_RATE" \
     service_pid="$SERVICE_PID" kafka_pid="$KAFKA_PID" db="$DB" pg_host="$PG_HOST" pg_port="$PG_PORT" pg_user="$PG_USER" "$@"
 }
-log "ingest: $CLIENTS clients, batches of 1000, ${DURATION}s after ${WARMUP}s warm-up ($MODE)"
-OUT="$(bench phase=setup; bench phase=ingest)"
+bench phase=setup >"$WORK/setup.out"
+# the producer tool and the ingest alternate, so that each ratio compares two phases minutes apart at most; every
+# round's events are new (IngestBench's ids carry its start time), so no round measures the dedup path
+: >"$WORK/rounds.tsv"
+for ((r = 1; r <= ROUNDS; r++)); do
+  log "round $r/$ROUNDS: Kafka ProducerPerformance, $PERF_RECORDS records of $RECORD_BYTES bytes, acks=all, idempotent, 6 partitions"
+  read -r P_RATE P_US <<<"$(perf)"
+  log "round $r/$ROUNDS: ingest, $CLIENTS clients, batches of 1000, ${DURATION}s after ${WARMUP}s warm-up ($MODE)"
+  bench phase=ingest >"$WORK/ingest-$r.out"
+  I_RATE="$(sed -n 's/^ingest_events_per_s=//p' "$WORK/ingest-$r.out")"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$P_RATE" "$P_US" "$I_RATE" "$(python3 -c "print(f'{$I_RATE / $P_RATE:.3f}')")" >>"$WORK/rounds.tsv"
+done
+# the round with the median ratio gives the detailed lines; the headline figures are that round's
+MEDIAN_ROUND="$(sort -t$'\t' -k5,5g "$WORK/rounds.tsv" | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $1}')"
+read -r _ PERF_RATE PERF_US _ _ <<<"$(awk -F'\t' -v r="$MEDIAN_ROUND" '$1 == r' "$WORK/rounds.tsv")"
+OUT="$(cat "$WORK/setup.out" "$WORK/ingest-$MEDIAN_ROUND.out")"
 AGG_URL="$URL"
 if [[ "$MODE" == split && -n "$SERVICE_PID" ]]; then
   APORT="$(free_port)"
@@ -172,11 +192,16 @@ mean_ms() { awk -v n="$1" -v p="$2" 'index($1, n "_sum") == 1 && index($1, p) {s
 INGEST="$(val ingest_events_per_s)"
 AGG_RATE="$(python3 -c "b=float('$(val aggregator_backlog)' or 0); t=float('$(val aggregator_catch_up_s)' or 0); print(f'{b/t:.0f}' if t > 0 else 'n/a')")"
 RATIO="$(python3 -c "print(f'{$INGEST / $PERF_RATE:.2f}')")"
+ROUNDS_REPORT=""
+if ((ROUNDS > 1)); then
+  ROUNDS_REPORT="$(awk -F'\t' -v m="$MEDIAN_ROUND" '{printf "  round %s: producer tool %s records/s (%s us/record), ingest %s events/s = %.2fx%s\n", $1, $2, $3, $4, $5, ($1 == m ? "  <- median ratio, detailed below" : "")}' "$WORK/rounds.tsv")
+"
+fi
 
 cat <<REPORT
 
-usage-service benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  ($(nproc) cores, $(uname -r), MODE=$MODE, load average before: $LOADAVG)
-  Kafka ProducerPerformance ($RECORD_BYTES B records, acks=all, idempotent): ${PERF_RATE%.*} records/s
+usage-service benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  ($(nproc) cores, $(uname -r), MODE=$MODE, ROUNDS=$ROUNDS, load average before: $LOADAVG)
+${ROUNDS_REPORT}  Kafka ProducerPerformance ($RECORD_BYTES B records, acks=all, idempotent): ${PERF_RATE%.*} records/s
   ingest, end to end ($CLIENTS clients, batches of 1000):           $INGEST events/s  (${RATIO}x the raw producer)
      requests: $(val ingest_requests), errors: $(val ingest_errors), request p50 $(val ingest_request_p50_ms) ms, p99 $(val ingest_request_p99_ms) ms
      CPU during the ingest phase: $(val cpu_during_ingest)
