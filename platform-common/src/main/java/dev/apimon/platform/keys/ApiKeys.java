@@ -65,17 +65,12 @@ public final class ApiKeys {
                 return null;
             }
         }
-        CRC32 crc = new CRC32();
         int bodyEnd = KEY_LENGTH - CHECKSUM_CHARS;
-        for (int i = 0; i < bodyEnd; i++) {
-            crc.update(key.charAt(i)); // ASCII, checked above
-        }
-        long v = crc.getValue();
-        for (int i = KEY_LENGTH - 1; i >= bodyEnd; i--) {
-            if (key.charAt(i) != ALPHABET.charAt((int) (v % ALPHABET.length()))) {
+        long crc = crc(key, bodyEnd);
+        for (int i = 0; i < CHECKSUM_CHARS; i++) {
+            if (key.charAt(bodyEnd + i) != checksumChar(crc, i)) {
                 return null;
             }
-            v /= ALPHABET.length();
         }
         return env;
     }
@@ -103,14 +98,28 @@ public final class ApiKeys {
     }
 
     static String checksum(String body) {
-        CRC32 crc = new CRC32();
-        crc.update(body.getBytes(StandardCharsets.US_ASCII));
-        long v = crc.getValue();
+        long crc = crc(body, body.length());
         char[] out = new char[CHECKSUM_CHARS];
-        for (int i = CHECKSUM_CHARS - 1; i >= 0; i--) {
-            out[i] = ALPHABET.charAt((int) (v % ALPHABET.length()));
-            v /= ALPHABET.length();
+        for (int i = 0; i < CHECKSUM_CHARS; i++) {
+            out[i] = checksumChar(crc, i);
         }
         return new String(out);
+    }
+
+    /** CRC-32 of the first {@code end} characters, all ASCII (a key's characters are). */
+    private static long crc(CharSequence s, int end) {
+        CRC32 crc = new CRC32();
+        for (int i = 0; i < end; i++) {
+            crc.update(s.charAt(i));
+        }
+        return crc.getValue();
+    }
+
+    /** The {@code i}-th character (0 = first) of the checksum: the CRC in base 62, most significant digit first. */
+    private static char checksumChar(long crc, int i) {
+        for (int k = CHECKSUM_CHARS - 1; k > i; k--) {
+            crc /= ALPHABET.length();
+        }
+        return ALPHABET.charAt((int) (crc % ALPHABET.length()));
     }
 }
