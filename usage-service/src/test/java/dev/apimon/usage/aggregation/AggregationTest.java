@@ -183,6 +183,34 @@ class AggregationTest {
     }
 
     @Test
+    void aReplacementOnAUniqueCountMeterMovesTheDistinctValue() {
+        String p = Fixtures.unique("uniq");
+        String type = p + ".request";
+        String users = p + "_users";
+        Fixtures.createMeter(meter(users, type, "unique_count", "$.user", null, null));
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), null);
+        Instant h10 = Fixtures.hoursAgo(30), h11 = h10.plus(1, ChronoUnit.HOURS), end = h10.plus(2, ChronoUnit.HOURS);
+        ingest(batch(event("u-a", customer, h10.plusSeconds(60), type, "{\"user\": \"a\"}"),
+                event("u-b", customer, h11.plusSeconds(60), type, "{\"user\": \"b\"}")))
+                .then().statusCode(202).body("accepted", equalTo(2));
+        awaitUsage(users, customer, h10, end, "day", null, List.of("2"));
+
+        // hour 10 still counts one user, but it is now "b": the two hours together count one
+        ingest(batch(event("fix-u-a", customer, Instant.now(), "com.apimon.usage.correction",
+                "{\"original\": {\"source\": \"petstore-gateway\", \"id\": \"u-a\"}, \"action\": \"replace\", "
+                        + "\"reason\": \"the gateway sent the wrong user\", \"data\": {\"user\": \"b\"}}")))
+                .then().statusCode(202).body("accepted", equalTo(1));
+        awaitUsage(users, customer, h10, end, "day", null, List.of("1"));
+        awaitUsage(users, customer, h10, h11, "hour", null, List.of("1"));
+
+        // "a" is no longer among hour 10's users, so a later "a" in that hour counts
+        ingest(batch(event("u-a2", customer, h10.plusSeconds(120), type, "{\"user\": \"a\"}")))
+                .then().statusCode(202).body("accepted", equalTo(1));
+        awaitUsage(users, customer, h10, h11, "hour", null, List.of("2"));
+        awaitUsage(users, customer, h10, end, "day", null, List.of("2"));
+    }
+
+    @Test
     void replayingTheTopicFromOffsetZeroAndSecondCopiesChangeNothing() throws Exception {
         String p = Fixtures.unique("replay");
         String type = p + ".request";

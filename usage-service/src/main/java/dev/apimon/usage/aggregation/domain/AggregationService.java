@@ -214,6 +214,13 @@ public class AggregationService {
                 BucketStore.Stored stored = existing.get(k);
                 BucketState old = stored == null ? null : stored.state();
                 BucketState now = BucketMath.recompute(m.aggregation(), old, contributions);
+                if (m.aggregation() == Aggregation.UNIQUE_COUNT) {
+                    // before the "unchanged" test: a replacement can swap one distinct value for another and leave
+                    // the hour's count as it was, while days and months count the hours' values together
+                    Set<String> values = new HashSet<>();
+                    contributions.forEach(x -> values.add(x.distinct()));
+                    buckets.replaceDistinct(c, k, values);
+                }
                 if (old != null && old.equals(now)) {
                     continue;
                 }
@@ -221,11 +228,6 @@ public class AggregationService {
                     inserts.add(new BucketStore.Write(k, now));
                 } else {
                     updates.add(new BucketStore.Write(k, now, stored.revision()));
-                }
-                if (m.aggregation() == Aggregation.UNIQUE_COUNT) {
-                    Set<String> values = new HashSet<>();
-                    contributions.forEach(x -> values.add(x.distinct()));
-                    buckets.replaceDistinct(c, k, values);
                 }
                 if (BucketMath.valueChanged(old, now)) {
                     changes.put(k, new BucketChange(k, m.aggregation(), now));
