@@ -7,6 +7,7 @@ import dev.apimon.platform.security.Caller;
 import dev.apimon.usage.aggregation.domain.Windows;
 import dev.apimon.usage.aggregation.store.UsageQueryStore;
 import dev.apimon.usage.ingest.domain.EventValidator;
+import dev.apimon.usage.ingest.domain.Rfc3339;
 import dev.apimon.usage.meters.domain.JsonValues;
 import dev.apimon.usage.meters.domain.Meter;
 import dev.apimon.usage.meters.domain.MeterService;
@@ -22,8 +23,6 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -107,17 +106,16 @@ public class UsageResource {
             errors.add(new FieldError(field, "is required (an RFC 3339 instant on an hour, e.g. 2026-11-01T00:00:00Z)"));
             return null;
         }
-        try {
-            Instant i = OffsetDateTime.parse(value.trim()).toInstant();
-            if (!Windows.onHour(i)) {
-                errors.add(new FieldError(field, "must be on an hour (usage is kept in hourly buckets)"));
-                return null;
-            }
-            return i;
-        } catch (DateTimeParseException ex) {
+        Instant i = Rfc3339.parse(value.trim());
+        if (i == null) {
             errors.add(new FieldError(field, "is not an RFC 3339 instant"));
             return null;
         }
+        if (!Windows.onHour(i)) {
+            errors.add(new FieldError(field, "must be on an hour (usage is kept in hourly buckets)"));
+            return null;
+        }
+        return i;
     }
 
     private static String blankToNull(String s) {

@@ -9,6 +9,7 @@ import dev.apimon.platform.problem.FieldError;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.platform.security.Caller;
 import dev.apimon.usage.events.store.EventLogStore;
+import dev.apimon.usage.ingest.domain.Rfc3339;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.security.Authenticated;
 import jakarta.ws.rs.GET;
@@ -20,8 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -108,11 +107,10 @@ public class EventLogResource {
     }
 
     private static Instant instant(String field, String value, List<FieldError> errors) {
-        try {
-            return OffsetDateTime.parse(value.trim()).toInstant();
-        } catch (DateTimeParseException e) {
+        Instant i = Rfc3339.parse(value.trim());
+        if (i == null) {
             errors.add(new FieldError(field, "is not an RFC 3339 instant"));
-            return null;
         }
+        return i;
     }
 }

@@ -3,6 +3,7 @@ package dev.apimon.usage.ingest.domain;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apimon.usage.meters.domain.Meter;
 import dev.apimon.usage.meters.domain.MeterReading;
+import dev.apimon.usage.meters.domain.StorableText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -96,13 +97,22 @@ public final class EventValidator {
         if (e.subject() == null) {
             return reject(index, id, "subject is missing (the customer id or external id)");
         }
-        // PostgreSQL text and jsonb cannot hold U+0000: refused here, per item, instead of failing the batch later
-        String withNul = hasNul(id) ? "id" : hasNul(source) ? "source" : hasNul(type) ? "type" : hasNul(e.subject()) ? "subject" : null;
-        if (withNul != null) {
-            return reject(index, withNul.equals("id") ? null : id, withNul + " must not contain the character U+0000");
+        // text and jsonb PostgreSQL cannot hold (U+0000, unpaired surrogates, non-UTF-8 bytes): refused here, per
+        // item, instead of failing the batch later - or, for data, being accepted and then refused by the raw log
+        String field = "id";
+        String unstorable = StorableText.problem(id);
+        if (unstorable == null && (unstorable = StorableText.problem(source)) != null) {
+            field = "source";
+        } else if (unstorable == null && (unstorable = StorableText.problem(type)) != null) {
+            field = "type";
+        } else if (unstorable == null && (unstorable = StorableText.problem(e.subject())) != null) {
+            field = "subject";
         }
-        if (e.data() != null && hasNulEscape(e.data())) {
-            return reject(index, id, "data must not contain the character U+0000 (\\u0000)");
+        if (unstorable != null) {
+            return reject(index, field.equals("id") ? null : id, field + " " + unstorable);
+        }
+        if (e.data() != null && (unstorable = StorableText.jsonProblem(e.data())) != null) {
+            return reject(index, id, "data " + unstorable);
         }
         String contentType = e.datacontenttype();
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).matches("application/([a-z.+-]*\\+)?json.*")) {
@@ -191,22 +201,9 @@ public final class EventValidator {
         return s.isBlank() ? null : s;
     }
 
-    static boolean hasNul(String s) {
-        return s.indexOf('\0') >= 0;
-    }
-
-    /** Whether JSON text holds the escape \\u0000 (a backslash-escaped backslash followed by "u0000" does not count). */
-    static boolean hasNulEscape(byte[] json) {
-        for (int i = 0; i + 5 < json.length; i++) {
-            if (json[i] != '\\') {
-                continue;
-            }
-            if (json[i + 1] == 'u' && json[i + 2] == '0' && json[i + 3] == '0' && json[i + 4] == '0' && json[i + 5] == '0') {
-                return true;
-            }
-            i++; // skip the escaped character: "\\\\" is one escape, so the next backslash starts a new one
-        }
-        return false;
+    /** Whether PostgreSQL can store the text (the validator refuses an event whose attributes it cannot). */
+    static boolean storable(String s) {
+        return StorableText.problem(s) == null;
     }
 
     private static Invalid reject(int index, String id, String reason) {

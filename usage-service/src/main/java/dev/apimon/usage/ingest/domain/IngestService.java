@@ -141,7 +141,7 @@ public class IngestService {
     private List<UsageEvent> validate(List<CloudEventEnvelope> items, List<Rejection> rejected) throws SQLException {
         Set<String> subjects = new HashSet<>();
         for (CloudEventEnvelope item : items) {
-            if (item.subject() != null && !EventValidator.hasNul(item.subject())) { // refused by the validator
+            if (item.subject() != null && EventValidator.storable(item.subject())) { // refused by the validator
                 subjects.add(item.subject());
             }
         }

@@ -13,11 +13,24 @@ public final class Rfc3339 {
     private Rfc3339() {
     }
 
-    /** The instant, or null if the text is not an RFC 3339 timestamp. */
+    // the years PostgreSQL and JDBC take as written (PostgreSQL has no year 0; "+10000-..." is not a timestamp)
+    private static final Instant MIN = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant MAX = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+    /** The instant, or null if the text is not an RFC 3339 timestamp in the years 0001-9999 (UTC). */
     public static Instant parse(String s) {
+        Instant i = anyYear(s);
+        return i == null || i.isBefore(MIN) || i.isAfter(MAX) ? null : i;
+    }
+
+    private static Instant anyYear(String s) {
         Instant fast = fastUtc(s);
         if (fast != null) {
             return fast;
+        }
+        // RFC 3339 years have four digits; OffsetDateTime also reads "+999999999-12-31T...", which JDBC cannot bind
+        if (s.length() < 5 || digits(s, 0, 4) < 0 || s.charAt(4) != '-') {
+            return null;
         }
         try {
             return OffsetDateTime.parse(s.toUpperCase(Locale.ROOT)).toInstant();

@@ -46,6 +46,8 @@ public final class MeterDefinitions {
             v.add(new Violation("event_type", "is required (the CloudEvent type this meter counts, e.g. api.request)"));
         } else if (eventType.length() > 200) {
             v.add(new Violation("event_type", "must be at most 200 characters"));
+        } else if (StorableText.problem(eventType) != null) {
+            v.add(new Violation("event_type", StorableText.problem(eventType)));
         }
         Aggregation agg = null;
         if (aggregation == null) {
@@ -64,7 +66,9 @@ public final class MeterDefinitions {
         } else if (agg == Aggregation.COUNT && valueProperty != null) {
             v.add(new Violation("value_property", "a count meter counts events and takes no value_property"));
         }
-        if (valueProperty != null && (agg == null || agg.needsValue())) {
+        if (valueProperty != null && StorableText.problem(valueProperty) != null) {
+            v.add(new Violation("value_property", StorableText.problem(valueProperty)));
+        } else if (valueProperty != null && (agg == null || agg.needsValue())) {
             try {
                 value = JsonPath.parse(valueProperty);
             } catch (IllegalArgumentException e) {
@@ -81,6 +85,10 @@ public final class MeterDefinitions {
                     v.add(new Violation("group_by." + g.getKey(), "group names are lowercase letters, digits or _"));
                     continue;
                 }
+                if (g.getValue() != null && StorableText.problem(g.getValue()) != null) {
+                    v.add(new Violation("group_by." + g.getKey(), StorableText.problem(g.getValue())));
+                    continue;
+                }
                 try {
                     groups.put(g.getKey(), JsonPath.parse(g.getValue()));
                 } catch (IllegalArgumentException e) {
@@ -91,6 +99,10 @@ public final class MeterDefinitions {
         JsonNode filterJson = filter == null || filter.isNull() ? JsonNodeFactory.instance.objectNode() : filter;
         MeterFilter parsedFilter = MeterFilter.NONE;
         try {
+            String unstorable = StorableText.problem(filterJson);
+            if (unstorable != null) {
+                throw new IllegalArgumentException(unstorable);
+            }
             parsedFilter = MeterFilter.parse(filterJson);
         } catch (IllegalArgumentException e) {
             v.add(new Violation("filter", e.getMessage()));

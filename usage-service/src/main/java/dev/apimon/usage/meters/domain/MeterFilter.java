@@ -69,6 +69,12 @@ public final class MeterFilter {
                 if (!operand.isArray() || operand.isEmpty()) {
                     throw new IllegalArgumentException("'" + key + "' " + op + " needs a non-empty array");
                 }
+                for (JsonNode candidate : operand) {
+                    if (candidate.isContainerNode()) {
+                        throw new IllegalArgumentException("'" + key + "' " + op + " needs an array of scalars");
+                    }
+                    requireComparable(key, op, candidate);
+                }
             }
             case "gt", "gte", "lt", "lte" -> {
                 if (JsonValues.decimal(operand) == null) {
@@ -84,9 +90,18 @@ public final class MeterFilter {
                 if (operand.isContainerNode()) {
                     throw new IllegalArgumentException("'" + key + "' " + op + " needs a scalar");
                 }
+                requireComparable(key, op, operand);
             }
         }
         return new Condition(path, op, operand);
+    }
+
+    /** A number operand must be one that event values are read as (else no value could ever equal it). */
+    private static void requireComparable(String key, String op, JsonNode operand) {
+        if (operand.isNumber() && JsonValues.decimal(operand) == null) {
+            throw new IllegalArgumentException("'" + key + "' " + op + " needs numbers of at most " + JsonValues.MAX_INTEGER_DIGITS
+                    + " digits before the point and " + JsonValues.MAX_DECIMALS + " after it");
+        }
     }
 
     public boolean matches(JsonNode data) {
@@ -108,10 +123,11 @@ public final class MeterFilter {
             case "nin" -> !present || !anySame(v, c.operand);
             default -> {
                 BigDecimal a = JsonValues.decimal(v);
-                if (a == null) {
+                BigDecimal b = JsonValues.decimal(c.operand); // never null for a filter parse() accepted
+                if (a == null || b == null) {
                     yield false;
                 }
-                int cmp = a.compareTo(JsonValues.decimal(c.operand));
+                int cmp = a.compareTo(b);
                 yield switch (c.op) {
                     case "gt" -> cmp > 0;
                     case "gte" -> cmp >= 0;
@@ -134,7 +150,8 @@ public final class MeterFilter {
     private static boolean same(JsonNode v, JsonNode operand) {
         if (operand.isNumber()) {
             BigDecimal a = JsonValues.decimal(v);
-            return a != null && a.compareTo(JsonValues.decimal(operand)) == 0;
+            BigDecimal b = JsonValues.decimal(operand);
+            return a != null && b != null && a.compareTo(b) == 0;
         }
         if (operand.isNull()) {
             return v == null || v.isNull();

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class MeterFilterTest {
 
@@ -40,5 +42,19 @@ class MeterFilterTest {
         assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json("{\"$.status\": {\"gt\": \"x\"}}")));
         assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json("{\"status\": 1}")));
         assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json("[1]")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"$.status\": 1e40}                        | $.status",
+            "{\"$.status\": {\"ne\": 1234567890123456789012345678901}} | $.status",
+            "{\"$.status\": {\"in\": [200, 0.0000000000000000001]}} | $.status",
+            "{\"$.status\": {\"nin\": [[200]]}}            | $.status",
+            "{\"$.status\": {\"lte\": -1e31}}              | $.status"})
+    void numbersNoEventValueCanEqualAreRefusedWhenTheMeterIsDefined(String filter, String path) {
+        // an event value is read only within 30 integer digits and 18 decimals: such an operand could never match,
+        // and comparing with it failed every ingest of the meter's event type with a 500
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json(filter)));
+        assertTrue(e.getMessage().contains(path), e.getMessage());
     }
 }
