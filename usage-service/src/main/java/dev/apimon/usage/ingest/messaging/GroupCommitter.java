@@ -55,7 +55,10 @@ public final class GroupCommitter<E> implements AutoCloseable {
      * Commits the items with whatever else is waiting; returns once they are committed.
      *
      * @throws ExecutionException the group's commit failed (its cause); nothing of the items was committed
-     * @throws TimeoutException no committer answered within {@code wait}: a safety net, a committer bounds its own work
+     * @throws TimeoutException no committer took the items within {@code wait}; they were withdrawn and will never
+     *                          be committed. Items a committer already took are waited for past {@code wait}: their
+     *                          commit may still succeed, and the caller must not answer "not committed" for them
+     *                          (a committer bounds its own work).
      */
     public void submit(List<E> items, long wait, TimeUnit unit) throws ExecutionException, TimeoutException, InterruptedException {
         if (closed) {
@@ -63,7 +66,14 @@ public final class GroupCommitter<E> implements AutoCloseable {
         }
         Pending<E> p = new Pending<>(items, new CompletableFuture<>());
         queue.add(p);
-        p.done().get(wait, unit);
+        try {
+            p.done().get(wait, unit);
+        } catch (TimeoutException e) {
+            if (queue.remove(p)) {
+                throw e;
+            }
+            p.done().get(); // taken by a commit that is still running: its outcome is this request's
+        }
     }
 
     private void run(Committer<E> committer) {

@@ -92,6 +92,30 @@ class GroupCommitterTest {
     }
 
     @Test
+    void aTimedOutRequestIsWithdrawnIfNoCommitTookItAndWaitedForIfOneDid() throws Exception {
+        RecordingCommitter c = new RecordingCommitter();
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try (GroupCommitter<String> g = new GroupCommitter<>("t", List.of(c), 100)) {
+            // "taken" is in the running (held) commit when its wait ends; "queued" is still waiting behind it
+            Future<?> taken = pool.submit(() -> {
+                g.submit(List.of("taken"), 100, TimeUnit.MILLISECONDS);
+                return null;
+            });
+            assertTrue(c.firstStarted.await(5, TimeUnit.SECONDS));
+            assertThrows(TimeoutException.class, () -> g.submit(List.of("queued"), 100, TimeUnit.MILLISECONDS),
+                    "no commit took it: the caller may answer 503");
+            Thread.sleep(300);
+            assertFalse(taken.isDone(), "its commit may still succeed: the caller must not answer 503 for it");
+            c.release.countDown();
+            taken.get(5, TimeUnit.SECONDS); // committed: returns normally
+            submit(g, List.of("after"));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(List.of("taken"), List.of("after")), c.commits, "the withdrawn request was never committed");
+    }
+
+    @Test
     void closingFailsWhatIsStillWaiting() throws Exception {
         RecordingCommitter c = new RecordingCommitter();
         GroupCommitter<String> g = new GroupCommitter<>("t", List.of(c), 100);
