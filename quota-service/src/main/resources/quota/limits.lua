@@ -80,21 +80,24 @@ local function decide(kb, ab)
       if before == 0 then
         redis.call('PEXPIRE', qkey, ARGV[ab + a + 2])
       end
-      local t80 = tonumber(ARGV[ab + a + 3])
-      local t100 = tonumber(ARGV[ab + a + 4])
-      -- each marker field is set once per period, so each threshold alerts once; a field the service cleared (its
-      -- alert could not be published) or a limit lowered below the usage fires on the next allowed check
-      if limit > 0 and used >= t80 and redis.call('HSETNX', akey, '80', used) == 1 then
-        fired80 = 1
-        redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
-      end
-      if limit > 0 and used >= t100 and redis.call('HSETNX', akey, '100', used) == 1 then
-        fired100 = 1
-        redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
-      end
     end
     if has_idem then
       redis.call('SET', ikey, '1', 'PX', ARGV[ab + 6])
+    end
+  end
+  if has_quota and limit > 0 then
+    local t80 = tonumber(ARGV[ab + a + 3])
+    local t100 = tonumber(ARGV[ab + a + 4])
+    -- each marker field is set once per period, so each threshold alerts once. A field the service cleared (its
+    -- alert could not be published) or a limit lowered below the usage fires on the next check, allowed or not:
+    -- at a hard quota's limit every later check is denied, and the 100% alert must still go out
+    if used >= t80 and redis.call('HSETNX', akey, '80', used) == 1 then
+      fired80 = 1
+      redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
+    end
+    if used >= t100 and redis.call('HSETNX', akey, '100', used) == 1 then
+      fired100 = 1
+      redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
     end
   end
 

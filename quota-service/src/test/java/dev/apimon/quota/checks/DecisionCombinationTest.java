@@ -98,6 +98,10 @@ class DecisionCombinationTest {
         assertEquals(Instant.parse("2026-03-01T00:00:00Z"), d.alerts().get(0).periodStart());
         assertEquals("quota-threshold:cus_1:live:api_calls:" + Instant.parse("2026-03-01T00:00:00Z").getEpochSecond() + ":80",
                 d.alerts().get(0).eventId());
+        // a denied check publishes what the script fired (a cleared marker at a hard quota's limit fires again there)
+        Decision denied = ENGINE.combine(prepare("api_calls", 1), redis(false, 0, 100, true, true));
+        assertEquals("QUOTA_EXCEEDED", denied.code().name());
+        assertEquals(List.of(80, 100), denied.alerts().stream().map(a -> a.thresholdPercent()).toList());
     }
 
     @Test

@@ -105,6 +105,23 @@ class BatchedLimitsTest {
     }
 
     @Test
+    void aClearedMarkerAtAHardQuotasLimitFiresAgainOnTheNextCheckThoughItIsDenied() throws Exception {
+        long now = CheckEngine.toMicros(Instant.now());
+        String c = customer();
+        List<LimitResult> r = oneTurn(List.of(quota(c, 10, now, 10)));
+        assertEquals(List.of(true, true, true), List.of(r.get(0).allowed(), r.get(0).alert80(), r.get(0).alert100()));
+        // neither alert could be published: both markers cleared. No check of this period will be allowed again.
+        String markers = quota(c, 10, now, 1).quota().alertKey();
+        redis.hash(String.class).hdel(markers, "80", "100");
+        r = oneTurn(List.of(quota(c, 10, now + 1, 1)));
+        assertEquals(List.of(false, true, true), List.of(r.get(0).allowed(), r.get(0).alert80(), r.get(0).alert100()),
+                "denied, and both alerts fire again");
+        assertEquals(10, r.get(0).quotaUsed(), "the denied check consumed nothing");
+        r = oneTurn(List.of(quota(c, 10, now + 2, 1)));
+        assertEquals(List.of(false, false), List.of(r.get(0).alert80(), r.get(0).alert100()), "once per period again");
+    }
+
+    @Test
     void aCheckTheScriptFailsOnFallsBackAloneByPolicy() throws Exception {
         long now = CheckEngine.toMicros(Instant.now());
         String broken = customer();
@@ -167,14 +184,14 @@ class BatchedLimitsTest {
 
     private static LimitRequest rate(String customer, long perHour, long now) {
         return new LimitRequest(customer, "live", now, 1, List.of(new LimitRequest.Rate("default",
-                CounterKeys.rate(customer, "live", "default"), Gcra.of(perHour, HOUR_MICROS))), null, null);
+                CounterKeys.rate(customer, "live", "default", Gcra.of(perHour, HOUR_MICROS)), Gcra.of(perHour, HOUR_MICROS))), null, null);
     }
 
     private static LimitRequest quota(String customer, long limit, long now, long cost) {
         Instant t = Instant.ofEpochSecond(0, now * 1000);
         BillingPeriod period = BillingPeriod.monthly(Instant.parse("2026-01-01T00:00:00Z"), t);
         List<LimitRequest.Rate> rates = new ArrayList<>();
-        rates.add(new LimitRequest.Rate("default", CounterKeys.rate(customer, "live", "default"), Gcra.of(1_000_000, HOUR_MICROS)));
+        rates.add(new LimitRequest.Rate("default", CounterKeys.rate(customer, "live", "default", Gcra.of(1_000_000, HOUR_MICROS)), Gcra.of(1_000_000, HOUR_MICROS)));
         return new LimitRequest(customer, "live", now, cost, rates, new LimitRequest.Quota(new QuotaSpec("api_calls", limit, true),
                 CounterKeys.quota(customer, "live", "api_calls", period), period, CounterKeys.alerts(customer, "live", "api_calls", period)),
                 null);

@@ -22,7 +22,7 @@ class LocalLimiterTest {
 
     LimitRequest req(long rateLimit, long quota, boolean hard, long cost, long now) {
         return new LimitRequest("cus_1", "live", now, cost,
-                List.of(new LimitRequest.Rate("default", CounterKeys.rate("cus_1", "live", "default"), Gcra.of(rateLimit, 60_000_000L))),
+                List.of(new LimitRequest.Rate("default", CounterKeys.rate("cus_1", "live", "default", Gcra.of(rateLimit, 60_000_000L)), Gcra.of(rateLimit, 60_000_000L))),
                 new LimitRequest.Quota(new QuotaSpec("api_calls", quota, hard), CounterKeys.quota("cus_1", "live", "api_calls", period),
                         period, CounterKeys.alerts("cus_1", "live", "api_calls", period)), null);
     }

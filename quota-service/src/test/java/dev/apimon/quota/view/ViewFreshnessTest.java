@@ -110,6 +110,23 @@ class ViewFreshnessTest {
     }
 
     @Test
+    void anUpgradeToAShorterWindowIsNotHeldBackByTheOldWindowsState() {
+        Customer c = Fixtures.customer(List.of(rate("default", 5, "PT1H")), List.of(), List.of("GET /pets/**"), ANCHOR);
+        for (int i = 0; i < 5; i++) {
+            check(c.key().plaintext(), "GET /pets/1").then().body("code", equalTo("VALID"));
+        }
+        // 5 per hour used up: the limit's state now lies an hour ahead
+        check(c.key().plaintext(), "GET /pets/1").then().body("code", equalTo("RATE_LIMITED"));
+
+        // the new version allows 5 per minute under the same name: the hour-long state must not carry over
+        Fixtures.plan(c.planCode(), 2, List.of(rate("default", 5, "PT1M")), List.of(), List.of("GET /pets/**"));
+        long upgraded = millisUntil(() -> Fixtures.subscription(c.id(), c.planCode(), 2, "active", ANCHOR),
+                c.key().plaintext(), "GET /pets/1", "VALID");
+        assertTrue(upgraded < 1000, "the upgrade took effect after " + upgraded + " ms");
+        check(c.key().plaintext(), "GET /pets/1").then().body("code", equalTo("VALID")).body("plan.version", equalTo(2));
+    }
+
+    @Test
     void poisonMessagesGoToTheDeadLetterTopicAndConsumptionGoesOn() {
         String bad = Fixtures.customerId();
         Fixtures.send("keys.events", bad, "com.apimon.key.created", bad, "not json".getBytes(StandardCharsets.UTF_8));

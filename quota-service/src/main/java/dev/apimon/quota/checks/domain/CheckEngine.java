@@ -154,7 +154,7 @@ public final class CheckEngine {
         String env = key.env();
         List<LimitRequest.Rate> rates = new ArrayList<>(plan.rateLimits().size());
         for (RateLimitSpec r : plan.rateLimits()) {
-            rates.add(new LimitRequest.Rate(r.name(), CounterKeys.rate(c, env, r.name()), r.gcra()));
+            rates.add(new LimitRequest.Rate(r.name(), CounterKeys.rate(c, env, r.name(), r.gcra()), r.gcra()));
         }
         LimitRequest.Quota quota = null;
         QuotaSpec q = plan.quotas().get(cmd.meter());
@@ -245,8 +245,10 @@ public final class CheckEngine {
             reason = "rate limit exceeded";
             retryAfter = Math.max(1, rateRetry);
         }
+        // a denied check can carry alerts too: one whose marker was cleared (publishing failed) fires again on the
+        // next check, and at a hard quota's limit every later check is denied
         return new Decision(false, code, reason, k.customerId(), k.keyId(), k.env(), l.plan().ref(), List.copyOf(states),
-                retryAfter, overQuota, r.degraded(), false, List.of());
+                retryAfter, overQuota, r.degraded(), false, alerts);
     }
 
     private static QuotaAlert alert(Limited l, LimitRequest.Quota q, int percent, long used) {

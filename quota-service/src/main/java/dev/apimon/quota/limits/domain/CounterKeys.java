@@ -11,8 +11,13 @@ public final class CounterKeys {
     private CounterKeys() {
     }
 
-    public static String rate(String customerId, String env, String limitName) {
-        return PREFIX + "rl:{" + customerId + "}:" + env + ":" + limitName;
+    /**
+     * A rate limit's state (its TAT) belongs to the limit as defined: a plan change to another limit or window under
+     * the same name starts from a fresh state. Kept under the name alone, a TAT earned under 100/hour (up to an hour
+     * ahead) would deny every check under a new 100/minute until that hour had passed.
+     */
+    public static String rate(String customerId, String env, String limitName, Gcra gcra) {
+        return PREFIX + "rl:{" + customerId + "}:" + env + ":" + limitName + ":" + gcra.limit() + "/" + gcra.windowMicros();
     }
 
     public static String quota(String customerId, String env, String meter, BillingPeriod period) {
