@@ -56,6 +56,20 @@ class AuthorizeTest {
     }
 
     @Test
+    void envoyPathsAreDecodedOnceAsTheUpstreamDecodesThem() {
+        Customer c = Fixtures.customer(List.of(), List.of(), List.of("GET /pets/**"), Instant.parse("2026-01-01T00:00:00Z"));
+        String k = c.key().plaintext();
+        // the upstream decodes "%252e%252e" once, to the ordinary segment "%2e%2e" under /admin: never "..", so this
+        // is a request under /admin, not one under /pets
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer " + k).get("/v1/authorize/admin/%252e%252e/pets/x")
+                .then().statusCode(403).header("X-Apimon-Code", "FORBIDDEN");
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer " + k).get("/v1/authorize/pets/%2e%2e/admin/x")
+                .then().statusCode(403);
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer " + k).get("/v1/authorize/pets/caf%C3%A9")
+                .then().statusCode(200).header("X-Apimon-Code", "VALID");
+    }
+
+    @Test
     void badKeysAre401WithAChallenge_suspendedIs403_missingOperationIs400() {
         Customer c = Fixtures.customer(List.of(), List.of(), List.of(), Instant.parse("2026-01-01T00:00:00Z"));
         given().header("X-Original-Method", "GET").header("X-Original-URI", "/pets").get("/v1/authorize")

@@ -14,6 +14,7 @@ import dev.apimon.quota.checks.domain.RateLimitHeaders;
 import dev.apimon.quota.checks.messaging.UsagePublisher;
 import dev.apimon.quota.limits.domain.Operation;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.OPTIONS;
@@ -21,7 +22,6 @@ import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
@@ -53,6 +53,7 @@ public class AuthorizeResource {
     public static final String COST_HEADER = "X-Apimon-Cost";
     public static final String METER_HEADER = "X-Apimon-Meter";
     public static final String RECORD_HEADER = "X-Apimon-Record";
+    private static final String ENVOY_PREFIX = "/v1/authorize/";
 
     @GET
     @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Forward-auth check for gateways",
@@ -72,43 +73,49 @@ public class AuthorizeResource {
     // recording come from headers the Envoy configuration adds (never forwarded from the client by default).
     @GET
     @Path("{path: .+}")
-    public Uni<Response> envoyGet(@Context HttpHeaders h, @PathParam("path") String path) {
-        return envoy(h, "GET", path);
+    public Uni<Response> envoyGet(@Context HttpHeaders h, @Context HttpServerRequest request) {
+        return envoy(h, "GET", request);
     }
 
     @POST
     @Path("{path: .+}")
-    public Uni<Response> envoyPost(@Context HttpHeaders h, @PathParam("path") String path) {
-        return envoy(h, "POST", path);
+    public Uni<Response> envoyPost(@Context HttpHeaders h, @Context HttpServerRequest request) {
+        return envoy(h, "POST", request);
     }
 
     @PUT
     @Path("{path: .+}")
-    public Uni<Response> envoyPut(@Context HttpHeaders h, @PathParam("path") String path) {
-        return envoy(h, "PUT", path);
+    public Uni<Response> envoyPut(@Context HttpHeaders h, @Context HttpServerRequest request) {
+        return envoy(h, "PUT", request);
     }
 
     @PATCH
     @Path("{path: .+}")
-    public Uni<Response> envoyPatch(@Context HttpHeaders h, @PathParam("path") String path) {
-        return envoy(h, "PATCH", path);
+    public Uni<Response> envoyPatch(@Context HttpHeaders h, @Context HttpServerRequest request) {
+        return envoy(h, "PATCH", request);
     }
 
     @DELETE
     @Path("{path: .+}")
-    public Uni<Response> envoyDelete(@Context HttpHeaders h, @PathParam("path") String path) {
-        return envoy(h, "DELETE", path);
+    public Uni<Response> envoyDelete(@Context HttpHeaders h, @Context HttpServerRequest request) {
+        return envoy(h, "DELETE", request);
     }
 
     // without it the framework would answer OPTIONS itself (200 + Allow): Envoy would let any OPTIONS through keyless
     @OPTIONS
     @Path("{path: .+}")
-    public Uni<Response> envoyOptions(@Context HttpHeaders h, @PathParam("path") String path) {
-        return envoy(h, "OPTIONS", path);
+    public Uni<Response> envoyOptions(@Context HttpHeaders h, @Context HttpServerRequest request) {
+        return envoy(h, "OPTIONS", request);
     }
 
-    private Uni<Response> envoy(HttpHeaders h, String method, String path) {
-        return handle(h, method + " /" + path, cost(h.getHeaderString(COST_HEADER), COST_HEADER), h.getHeaderString(METER_HEADER),
+    // The path as Envoy sent it, still percent-encoded: Operation decodes each segment once. The framework's path
+    // parameter is already decoded, and decoding it again would turn "%252e%252e" into "..": a path the upstream
+    // serves under /admin would be checked as one under /pets.
+    private Uni<Response> envoy(HttpHeaders h, String method, HttpServerRequest request) {
+        String raw = request.path();
+        int at = raw.indexOf(ENVOY_PREFIX);
+        String path = at < 0 ? raw : raw.substring(at + ENVOY_PREFIX.length() - 1);
+        return handle(h, method + " " + path, cost(h.getHeaderString(COST_HEADER), COST_HEADER), h.getHeaderString(METER_HEADER),
                 flag(h.getHeaderString(RECORD_HEADER), RECORD_HEADER));
     }
 

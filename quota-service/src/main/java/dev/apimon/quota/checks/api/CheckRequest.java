@@ -66,7 +66,9 @@ public record CheckRequest(String key, String operation, BigDecimal cost, String
             errors.add(new FieldError("meter", "must be 1-100 characters of letters, digits, _ . -"));
         }
         boolean rec = Boolean.TRUE.equals(record);
-        String rid = requestId != null ? requestId : headerRequestId;
+        // a gateway forwards its clients' X-Request-Id as it comes: it is read (and must be a valid event id) only when
+        // it becomes one, else a client's odd id would make its every request's check a 400
+        String rid = requestId != null ? requestId : rec ? headerRequestId : null;
         if (rid != null && !isToken(rid)) {
             errors.add(new FieldError("request_id", "must be 1-200 printable characters without spaces"));
         } else if (rec && rid == null) {

@@ -57,6 +57,19 @@ class CheckRequestTest {
         }
     }
 
+    @ParameterizedTest(name = "X-Request-Id {0}, record {1} -> {2}")
+    @CsvSource({"req-1, true, req-1", "req-1, false, ignored", "'a b', false, ignored", "'a b', true, request_id"})
+    void theRequestIdHeaderCountsOnlyWhenTheCheckRecords(String header, boolean record, String expected) {
+        CheckRequest req = new CheckRequest("sk_live_x", "GET /pets", null, null, record, null, null, null);
+        if (expected.equals("request_id")) {
+            List<String> fields = assertThrows(ProblemException.class, () -> req.validate(header, "api_calls", "api.request", 1000))
+                    .errors().stream().map(FieldError::field).toList();
+            assertEquals(List.of("request_id"), fields);
+        } else {
+            assertEquals(expected.equals("ignored") ? null : expected, req.validate(header, "api_calls", "api.request", 1000).requestId());
+        }
+    }
+
     private static CheckCommand validate(CheckRequest req) {
         return req.validate(null, "api_calls", "api.request", 1000);
     }
