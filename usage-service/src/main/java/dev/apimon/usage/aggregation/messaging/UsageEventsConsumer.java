@@ -46,6 +46,7 @@ import org.apache.kafka.common.header.Header;
 public class UsageEventsConsumer {
     private final AgroalDataSource db;
     private final AggregationService aggregation;
+    private final DeadLetters deadLetters;
     private final MeterStore meters;
     private final Outbox outbox;
     private final AggregateOutbox aggregateOutbox;
@@ -68,6 +69,7 @@ public class UsageEventsConsumer {
         this.aggregation = aggregation;
         this.meters = meters;
         this.outbox = outbox;
+        this.deadLetters = deadLetters;
         this.aggregateOutbox = aggregateOutbox;
         this.json = json;
         this.clock = clock;
@@ -138,16 +140,34 @@ public class UsageEventsConsumer {
             }
             aggregateOutbox.appendAll(c, config.topics().aggregates(), AggregateEvent.TYPE, rows, clock.instant());
             outboxTimer.record(System.nanoTime() - to, TimeUnit.NANOSECONDS);
+            // letters that only this transaction knows (a repeat finds the events logged and derives none) are sent
+            // before it commits: a failed send or a crash rolls it back and the repeat sends them again. At least
+            // once, like every dead letter (their identity is topic, partition and offset); sent after the commit,
+            // a crash in between lost them.
+            List<DeadLetter> derived = new ArrayList<>(o.deadLetters().size());
+            o.deadLetters().forEach((i, reason) -> derived.add(new DeadLetter(sources.get(i), reason)));
+            sendInTransaction(derived);
             outcome.set(o);
         });
         batchTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         if (!outcome.get().changes().isEmpty()) {
             outbox.flushSoon();
         }
-        outcome.get().deadLetters().forEach((i, reason) -> dead.add(new DeadLetter(sources.get(i), reason)));
         appliedCounter.increment(events.size());
-        deadCounter.increment(dead.size());
-        return dead;
+        deadCounter.increment(dead.size() + outcome.get().deadLetters().size());
+        return dead; // those the repeat derives again: the loop sends them once this batch is applied
+    }
+
+    private void sendInTransaction(List<DeadLetter> letters) {
+        try {
+            deadLetters.send(letters);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending dead letters", e);
+        } catch (Exception e) {
+            // the cause (a Kafka error or timeout) tells the loop to retry the batch, not to treat it as poison
+            throw new IllegalStateException("the dead-letter topic did not acknowledge " + letters.size() + " letters", e);
+        }
     }
 
     private String payload(BucketChange ch) {
