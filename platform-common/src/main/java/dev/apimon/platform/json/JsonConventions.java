@@ -37,6 +37,7 @@ public class JsonConventions implements ObjectMapperCustomizer {
             }
         });
         mapper.registerModule(decimals);
+        mapper.registerModule(InputGuards.module());
         return mapper;
     }
 }

@@ -1,4 +1,4 @@
-package dev.apimon.usage.meters.domain;
+package dev.apimon.platform.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;

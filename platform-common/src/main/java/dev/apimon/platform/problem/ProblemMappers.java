@@ -74,10 +74,31 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response internal(Throwable e) {
+        String state = sqlState(e);
+        if (state != null && state.startsWith("22")) {
+            // PostgreSQL's "data exception" class: a value it cannot take (U+0000 in text or jsonb, a number beyond
+            // a NUMERIC column, a date out of range). The input's fault, so a 400; the bound Java types refuse most of
+            // these earlier, naming the field (JsonConventions), this catches the rest. Nothing was stored: the
+            // statement, and the transaction around it, failed.
+            LOG.warnf("input refused by the database (SQLState %s): %s", state, e.getClass().getSimpleName());
+            return respond(Problem.of(400, "VALIDATION_FAILED", "Invalid request",
+                    "a value cannot be stored: a number or date out of range, or a character the database does not accept (U+0000)",
+                    List.of()));
+        }
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "unhandled error %s", errorId);
         return respond(Problem.of(500, "INTERNAL_ERROR", "Internal error",
                 "an unexpected error occurred; reference " + errorId, List.of()));
+    }
+
+    /** The SQLState of the first SQLException among the causes, or null. */
+    static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 
     static Response respond(Problem p) {

@@ -1,9 +1,10 @@
-package dev.apimon.usage.meters.domain;
+package dev.apimon.platform.json;
 
-import static dev.apimon.usage.meters.domain.JsonPathTest.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class StorableTextTest {
+    private static JsonNode json(String s) throws Exception {
+        return new ObjectMapper().readTree(s);
+    }
 
     /** JSON text as PostgreSQL's jsonb input sees it; "-" = storable. */
     @ParameterizedTest(name = "{0}")

@@ -1,9 +1,9 @@
 package dev.apimon.usage.ingest.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apimon.platform.json.StorableText;
 import dev.apimon.usage.meters.domain.Meter;
 import dev.apimon.usage.meters.domain.MeterReading;
-import dev.apimon.usage.meters.domain.StorableText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.apimon.usage.ingest.domain;
 
+import dev.apimon.platform.json.InputBounds;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -13,14 +14,10 @@ public final class Rfc3339 {
     private Rfc3339() {
     }
 
-    // the years PostgreSQL and JDBC take as written (PostgreSQL has no year 0; "+10000-..." is not a timestamp)
-    private static final Instant MIN = Instant.parse("0001-01-01T00:00:00Z");
-    private static final Instant MAX = Instant.parse("9999-12-31T23:59:59.999999999Z");
-
     /** The instant, or null if the text is not an RFC 3339 timestamp in the years 0001-9999 (UTC). */
     public static Instant parse(String s) {
         Instant i = anyYear(s);
-        return i == null || i.isBefore(MIN) || i.isAfter(MAX) ? null : i;
+        return i == null || !InputBounds.inRange(i) ? null : i; // years PostgreSQL and JDBC take as written
     }
 
     private static Instant anyYear(String s) {

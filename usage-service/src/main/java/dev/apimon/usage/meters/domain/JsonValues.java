@@ -1,6 +1,7 @@
 package dev.apimon.usage.meters.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apimon.platform.json.InputBounds;
 import java.math.BigDecimal;
 import java.util.regex.Pattern;
 
@@ -14,8 +15,8 @@ public final class JsonValues {
      * PostgreSQL NUMERIC and far beyond any real quantity. A number outside is refused, never expanded:
      * {@code 1e1000000000} is one short token that would otherwise become a billion digits in the aggregator.
      */
-    public static final int MAX_INTEGER_DIGITS = 30;
-    public static final int MAX_DECIMALS = 18;
+    public static final int MAX_INTEGER_DIGITS = InputBounds.MAX_INTEGER_DIGITS;
+    public static final int MAX_DECIMALS = InputBounds.MAX_DECIMALS;
 
     private JsonValues() {
     }
@@ -30,11 +31,7 @@ public final class JsonValues {
     }
 
     private static boolean inRange(BigDecimal d) {
-        if (d.signum() == 0) {
-            return true;
-        }
-        // precision - scale = digits before the point, computed without expanding the number
-        return (long) d.precision() - d.scale() <= MAX_INTEGER_DIGITS && d.stripTrailingZeros().scale() <= MAX_DECIMALS;
+        return InputBounds.inRange(d);
     }
 
     private static BigDecimal unbounded(JsonNode n) {

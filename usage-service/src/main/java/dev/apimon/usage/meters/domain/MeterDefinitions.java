@@ -2,6 +2,7 @@ package dev.apimon.usage.meters.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.apimon.platform.json.StorableText;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

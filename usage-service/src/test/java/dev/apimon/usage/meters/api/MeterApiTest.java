@@ -4,7 +4,6 @@ import static dev.apimon.usage.support.Fixtures.event;
 import static dev.apimon.usage.support.Fixtures.hoursAgo;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsInAnyOrder;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.notNullValue;
@@ -89,13 +88,19 @@ class MeterApiTest {
         given().auth().oauth2(Tokens.admin()).contentType("application/json")
                 .body("{\"slug\": \"s1\", \"event_type\": \"t\", \"aggregation\": \"sum\"}")
                 .post("/v1/meters").then().statusCode(400).body("errors[0].field", equalTo("value_property"));
-        // what PostgreSQL cannot store, and filter numbers no event value can be read as: 400s, not 500s
+        // what PostgreSQL cannot store (refused while the body is read, at the first such field), and filter numbers
+        // no event value can be read as: 400s naming the field, not 500s
         given().auth().oauth2(Tokens.admin()).contentType("application/json")
-                .body("{\"slug\": \"s2\", \"event_type\": \"a\\u0000b\", \"aggregation\": \"count\", "
-                        + "\"group_by\": {\"e\": \"$.x\\ud83d\"}, \"filter\": {\"$.status\": 1e40}}")
+                .body("{\"slug\": \"s2\", \"event_type\": \"a\\u0000b\", \"aggregation\": \"count\"}")
                 .post("/v1/meters").then().statusCode(400).contentType("application/problem+json")
-                .body("errors.field", containsInAnyOrder("event_type", "group_by.e", "filter"))
-                .body("errors.find { it.field == 'filter' }.message", containsString("$.status"));
+                .body("errors.field", containsInAnyOrder("event_type"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\": \"s2\", \"event_type\": \"t\", \"aggregation\": \"count\", \"group_by\": {\"e\": \"$.x\\ud83d\"}}")
+                .post("/v1/meters").then().statusCode(400).body("errors.field", containsInAnyOrder("group_by.e"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\": \"s2\", \"event_type\": \"t\", \"aggregation\": \"count\", "
+                        + "\"filter\": {\"$.status\": 1e40, \"$.region\": \"eu\\u0000\"}}")
+                .post("/v1/meters").then().statusCode(400).body("errors.field", containsInAnyOrder("filter"));
         given().auth().oauth2(Tokens.admin()).get("/v1/meters/s2").then().statusCode(404);
     }
 
