@@ -58,15 +58,22 @@ public final class PlanValidator {
         }
     }
 
+    private static final java.math.BigDecimal GRANT_LIMIT = java.math.BigDecimal.TEN.pow(20);
+
     private static void creditGrant(Violations v, CreditGrant g) {
         if (v.required("credit_grant.amount", g.amount()) && g.amount().signum() <= 0) {
             v.add("credit_grant.amount", "must be > 0");
+        } else if (g.amount() != null && (g.amount().compareTo(GRANT_LIMIT) >= 0 || g.amount().stripTrailingZeros().scale() > 10)) {
+            // what each period's grant is stored as (NUMERIC(30, 10)): refused here, not when a subscriber's period starts
+            v.add("credit_grant.amount", "must be below 10^20 with at most 10 decimals");
         }
         if (g.expiresAfter() != null) {
             try {
                 Period period = Period.parse(g.expiresAfter());
                 if (period.isZero() || period.isNegative()) {
                     v.add("credit_grant.expires_after", "must be a positive period");
+                } else if (period.toTotalMonths() > 1200 || period.getDays() > 36_600) {
+                    v.add("credit_grant.expires_after", "must be at most 100 years");
                 }
             } catch (DateTimeParseException e) {
                 v.add("credit_grant.expires_after", "must be an ISO-8601 period such as P1M");

@@ -68,6 +68,10 @@ class PricePreviewResourceTest {
                 .body(Map.of("plan", contractPlan(), "usage", Map.of("api_calls", "lots", "images", "-1")))
                 .post("/v1/price-previews").then().statusCode(400)
                 .body("errors.field", hasItem("usage.api_calls")).body("errors.field", hasItem("usage.images"));
+        // one short token that would be a hundred million digits in the first multiplication: refused, not computed
+        given().auth().oauth2(Tokens.alice()).contentType(ContentType.JSON)
+                .body(Map.of("plan", contractPlan(), "usage", Map.of("api_calls", "1e100000000")))
+                .post("/v1/price-previews").then().statusCode(400).body("errors[0].field", equalTo("usage.api_calls"));
         Map<String, Object> bad = new HashMap<>(contractPlan());
         bad.put("currency", "ZZZ");
         given().auth().oauth2(Tokens.alice()).contentType(ContentType.JSON).body(Map.of("plan", bad, "usage", Map.of()))

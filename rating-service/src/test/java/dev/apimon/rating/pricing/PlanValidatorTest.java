@@ -112,6 +112,13 @@ class PlanValidatorTest {
                         "credit_grant.expires_after"),
                 row("credit_grant priority negative", b -> b.creditGrant = new CreditGrant(d("10"), "P1M", -1),
                         "credit_grant.priority"),
+                // what a subscriber's period grant cannot be stored as: refused when the plan is created, not later
+                row("credit_grant amount beyond NUMERIC(30, 10)", b -> b.creditGrant = new CreditGrant(d("1e20"), "P1M", null),
+                        "credit_grant.amount"),
+                row("credit_grant amount below its scale", b -> b.creditGrant = new CreditGrant(d("0.00000000001"), "P1M", null),
+                        "credit_grant.amount"),
+                row("credit_grant expires_after a billion years", b -> b.creditGrant = new CreditGrant(d("10"), "P999999999Y", null),
+                        "credit_grant.expires_after"),
                 row("rate limit name missing", b -> b.rateLimits.set(0, new RateLimit(null, 100L, "PT1M")),
                         "rate_limits[0].name"),
                 row("rate limit name duplicate", b -> b.rateLimits.add(new RateLimit("default", 5L, "PT1S")),

@@ -4,6 +4,7 @@ import dev.apimon.key.keys.domain.AuditEntry;
 import dev.apimon.key.keys.domain.KeyService;
 import dev.apimon.key.keys.domain.KeyView;
 import dev.apimon.key.keys.domain.NewKey;
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.page.PageRequest;
 import dev.apimon.platform.page.PageResponse;
 import dev.apimon.platform.problem.ProblemException;
@@ -152,10 +153,15 @@ public class KeyResource {
         if (value == null) {
             return null;
         }
+        Instant t;
         try {
-            return Instant.parse(value);
+            t = Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw ProblemException.invalid(field, "must be an RFC 3339 UTC time such as 2027-01-01T00:00:00Z");
         }
+        if (!InputBounds.inRange(t)) { // Instant reads "+999999999-..."; JDBC cannot bind it
+            throw ProblemException.invalid(field, InputBounds.INSTANT_RULE);
+        }
+        return t;
     }
 }

@@ -6,6 +6,7 @@ import dev.apimon.key.subscriptions.domain.HistoryEntry;
 import dev.apimon.key.subscriptions.domain.PlanChangeTiming;
 import dev.apimon.key.subscriptions.domain.SubscriptionService;
 import dev.apimon.key.subscriptions.domain.SubscriptionView;
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.page.PageRequest;
 import dev.apimon.platform.page.PageResponse;
 import dev.apimon.platform.problem.ProblemException;
@@ -229,10 +230,15 @@ public class SubscriptionResource {
         if (value == null) {
             return null;
         }
+        Instant t;
         try {
-            return Instant.parse(value);
+            t = Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw ProblemException.invalid(field, "must be an RFC 3339 UTC time such as 2027-01-01T00:00:00Z");
         }
+        if (!InputBounds.inRange(t)) { // Instant reads "+999999999-..."; JDBC cannot bind it
+            throw ProblemException.invalid(field, InputBounds.INSTANT_RULE);
+        }
+        return t;
     }
 }

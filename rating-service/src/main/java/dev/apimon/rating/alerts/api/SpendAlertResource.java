@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.platform.db.Transactions;
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.page.PageRequest;
 import dev.apimon.platform.page.PageResponse;
 import dev.apimon.platform.problem.FieldError;
@@ -182,7 +183,11 @@ public class SpendAlertResource {
             if (!(v.isTextual() || v.isNumber())) {
                 throw new NumberFormatException();
             }
-            BigDecimal d = new BigDecimal(v.asText().strip());
+            BigDecimal d = InputBounds.decimal(v.asText());
+            if (d == null) {
+                errors.add(new FieldError(field, "must be a decimal amount with " + InputBounds.DECIMAL_RULE));
+                return null;
+            }
             if (d.signum() < 0 || (!zeroAllowed && d.signum() == 0)) {
                 errors.add(new FieldError(field, zeroAllowed ? "must not be negative" : "must be positive"));
                 return null;

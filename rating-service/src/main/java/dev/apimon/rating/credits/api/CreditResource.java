@@ -1,5 +1,6 @@
 package dev.apimon.rating.credits.api;
 
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.page.PageRequest;
 import dev.apimon.platform.page.PageResponse;
 import dev.apimon.platform.problem.ProblemException;
@@ -104,11 +105,9 @@ public class CreditResource {
         if (body == null || body.reference() == null || body.reference().isBlank()) {
             throw ProblemException.invalid("reference", "is required (e.g. the invoice id)");
         }
-        BigDecimal amount;
-        try {
-            amount = new BigDecimal(body.amount());
-        } catch (RuntimeException e) {
-            throw ProblemException.invalid("amount", "must be a decimal amount");
+        BigDecimal amount = InputBounds.decimal(body.amount());
+        if (amount == null) {
+            throw ProblemException.invalid("amount", "must be a decimal amount with " + InputBounds.DECIMAL_RULE);
         }
         if (body.currency() == null || !body.currency().matches("[A-Z]{3}")) {
             throw ProblemException.invalid("currency", "must be an ISO 4217 code");

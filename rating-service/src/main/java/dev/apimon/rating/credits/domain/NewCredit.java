@@ -1,5 +1,6 @@
 package dev.apimon.rating.credits.domain;
 
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.problem.FieldError;
 import dev.apimon.platform.problem.ProblemException;
 import java.math.BigDecimal;
@@ -19,11 +20,9 @@ public record NewCredit(String kind, BigDecimal amount, String currency, int pri
         if (kind == null || !KINDS.contains(kind)) {
             errors.add(new FieldError("kind", "must be promotional, prepaid or grant"));
         }
-        BigDecimal a = null;
-        try {
-            a = amount == null ? null : new BigDecimal(amount);
-        } catch (NumberFormatException e) {
-            errors.add(new FieldError("amount", "must be a decimal amount such as \"50.00\""));
+        BigDecimal a = amount == null ? null : InputBounds.decimal(amount);
+        if (amount != null && a == null) {
+            errors.add(new FieldError("amount", "must be a decimal amount such as \"50.00\" (" + InputBounds.DECIMAL_RULE + ")"));
         }
         if (amount == null) {
             errors.add(new FieldError("amount", "is required"));
@@ -50,7 +49,9 @@ public record NewCredit(String kind, BigDecimal amount, String currency, int pri
         if (expiresAt != null) {
             try {
                 exp = Instant.parse(expiresAt);
-                if (!exp.isAfter(now)) {
+                if (!InputBounds.inRange(exp)) {
+                    errors.add(new FieldError("expires_at", InputBounds.INSTANT_RULE));
+                } else if (!exp.isAfter(now)) {
                     errors.add(new FieldError("expires_at", "must be in the future"));
                 }
             } catch (RuntimeException e) {

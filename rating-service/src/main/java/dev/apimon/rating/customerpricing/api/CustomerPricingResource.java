@@ -1,5 +1,6 @@
 package dev.apimon.rating.customerpricing.api;
 
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.problem.FieldError;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.platform.security.Caller;
@@ -136,6 +137,9 @@ public class CustomerPricingResource {
         } catch (RuntimeException e) {
             throw ProblemException.invalid("starts_at", "must be an RFC 3339 UTC time");
         }
+        if (!InputBounds.inRange(starts)) {
+            throw ProblemException.invalid("starts_at", InputBounds.INSTANT_RULE);
+        }
         return Response.status(201).entity(store.applyCoupon(customerId, coupon, starts, clock.instant())).build();
     }
 
@@ -143,11 +147,10 @@ public class CustomerPricingResource {
         if (v == null) {
             return null;
         }
-        try {
-            return new BigDecimal(v);
-        } catch (NumberFormatException e) {
-            errors.add(new FieldError(field, "must be a decimal"));
-            return null;
+        BigDecimal d = InputBounds.decimal(v);
+        if (d == null) {
+            errors.add(new FieldError(field, "must be a decimal with " + InputBounds.DECIMAL_RULE));
         }
+        return d;
     }
 }

@@ -2,6 +2,7 @@ package dev.apimon.rating.previews.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.problem.FieldError;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.rating.catalog.domain.CatalogEntry;
@@ -116,8 +117,11 @@ public class PreviewService {
                 if (!(v.isTextual() || v.isNumber())) {
                     throw new NumberFormatException();
                 }
-                BigDecimal q = new BigDecimal(v.asText().strip());
-                if (q.signum() < 0) {
+                // bounded: a quantity like 1e100000000 would keep the pricing engine busy for minutes
+                BigDecimal q = InputBounds.decimal(v.asText());
+                if (q == null) {
+                    errors.add(new FieldError(field, "must be a decimal quantity with " + InputBounds.DECIMAL_RULE));
+                } else if (q.signum() < 0) {
                     errors.add(new FieldError(field, "must not be negative"));
                 } else {
                     usage.put(e.getKey(), q);

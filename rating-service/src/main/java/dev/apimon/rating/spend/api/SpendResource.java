@@ -1,5 +1,6 @@
 package dev.apimon.rating.spend.api;
 
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.platform.security.Caller;
 import dev.apimon.rating.spend.domain.SpendCalculator;
@@ -70,6 +71,9 @@ public class SpendResource {
             start = given == null ? now : Instant.parse(given);
         } catch (DateTimeParseException e) {
             throw ProblemException.invalid(field, "must be an RFC 3339 UTC time");
+        }
+        if (!InputBounds.inRange(start)) {
+            throw ProblemException.invalid(field, InputBounds.INSTANT_RULE);
         }
         try (Connection c = db.getConnection()) {
             var sub = store.subscription(c, customerId).orElseThrow(() -> ProblemException.notFound("subscription of customer", customerId));
