@@ -101,6 +101,10 @@ class AuthorizeTest {
         given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-Method", "POST")
                 .header("X-Original-URI", "/images").queryParam("meter", "images").queryParam("cost", 2)
                 .get("/v1/authorize").then().statusCode(429).header("X-Apimon-Code", "QUOTA_EXCEEDED");
+        // more than the whole hard quota: never allowed, so a misconfigured cost is a 400, not a 429 to retry forever
+        given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-Method", "POST")
+                .header("X-Original-URI", "/images").queryParam("meter", "images").queryParam("cost", 6)
+                .get("/v1/authorize").then().statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("cost"));
     }
 
     @Test

@@ -90,6 +90,19 @@ class DecisionCombinationTest {
         assertEquals(r.source() != LimitResult.Source.REDIS, d.degraded());
     }
 
+    @ParameterizedTest(name = "{0} x{1}")
+    @org.junit.jupiter.params.provider.CsvSource({"api_calls, 10, ok", "api_calls, 11, rate limit 'default'", "images, 11, rate limit 'default'"})
+    void aCostNoLimitCanEverAdmitIsBadInputNamingCost(String meter, long cost, String refusal) {
+        if (refusal.equals("ok")) {
+            prepare(meter, cost);
+            return;
+        }
+        dev.apimon.platform.problem.ProblemException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.apimon.platform.problem.ProblemException.class, () -> prepare(meter, cost));
+        assertEquals("cost", e.errors().get(0).field());
+        org.junit.jupiter.api.Assertions.assertTrue(e.errors().get(0).message().contains(refusal), e.errors().get(0).message());
+    }
+
     @Test
     void alertsCarryThePeriodAndAStableId() {
         Decision d = ENGINE.combine(prepare("api_calls", 1), redis(true, 6 * SEC, 80, true, false));

@@ -5,7 +5,9 @@ import static dev.apimon.quota.support.Fixtures.peek;
 import static dev.apimon.quota.support.Fixtures.quota;
 import static dev.apimon.quota.support.Fixtures.rate;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,15 +121,17 @@ class LimitsTest {
         Customer c = Fixtures.customer(List.of(), List.of(quota("images", 3, "hard")), List.of(), ANCHOR);
         String k = c.key().plaintext();
         String key = CounterKeys.quota(c.id(), "live", "images", BillingPeriod.monthly(ANCHOR, NOW));
-        check(Map.of("key", k, "operation", "POST /images", "cost", 5, "meter", "images")).then().body("code", equalTo("QUOTA_EXCEEDED"))
-                .body("limits[0].used", equalTo(0));
-        // the script counts first and takes a denial back: a counter it created must not stay (it would have no expiry)
-        assertTrue(pttl(key) == -2, "no counter after a denied first check, pttl " + pttl(key));
+        // a cost above the whole hard quota can never be allowed: bad input naming cost, not QUOTA_EXCEEDED with a
+        // Retry-After after which it would be refused again
+        check(Map.of("key", k, "operation", "POST /images", "cost", 5, "meter", "images")).then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("cost"))
+                .body("errors[0].message", containsString("hard images quota"));
+        assertTrue(pttl(key) == -2, "nothing counted, pttl " + pttl(key));
         check(Map.of("key", k, "operation", "POST /images", "cost", 2, "meter", "images")).then().body("code", equalTo("VALID"))
                 .body("limits[0].used", equalTo(2));
         assertTrue(pttl(key) > 0, "the counter of an allowed check expires, pttl " + pttl(key));
         check(Map.of("key", k, "operation", "POST /images", "cost", 2, "meter", "images")).then().body("code", equalTo("QUOTA_EXCEEDED"))
-                .body("limits[0].used", equalTo(2));
+                .body("limits[0].used", equalTo(2)).body("retry_after_seconds", notNullValue());
         assertTrue(pttl(key) > 0, "a denial keeps the counter and its expiry, pttl " + pttl(key));
         check(Map.of("key", k, "operation", "POST /images", "cost", 0, "meter", "images")).then().body("limits[0].used", equalTo(2));
     }
