@@ -4,13 +4,26 @@
 -- dev.apimon.quota.limits.domain.Gcra). The checks of one batch are the ones that arrived on one event loop in
 -- the same turn (TurnBatcher): one EVALSHA for all of them saves Redis a command, a read and a write per check.
 --
--- ARGV: 1 number of checks, then each check's arguments; KEYS: each check's keys (below), one check after the other.
+-- ARGV: 1 number of checks, then each check's arguments; KEYS: each check's keys (below), one check after the other,
+-- then the pending-alerts set.
 -- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert markers: hash, fields 80/100]
 --            ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
 --                  then per rate limit: emission_us, capacity_us,
 --                  then if has_quota: limit, hard, ttl_ms (counter and markers), units_80, units_100
 -- Returns per check {allowed, duplicate, alert80_fired, alert100_fired, quota_used, tat_minus_now_1 .. _nr}, or
 -- the error message (a string) of a check that failed; the other checks are unaffected.
+-- The last KEY is the set of alerts fired but not yet acknowledged by Kafka (member "marker|threshold|used|limit",
+-- score = Redis time in ms): added in the same script that sets the once-per-period marker, removed by the service
+-- once Kafka has the alert, re-sent by its sweeper if still there later - so a crash between this script and Kafka
+-- loses no alert.
+local PENDING = KEYS[#KEYS]
+
+local function pending(akey, threshold, used, limit)
+  local t = redis.call('TIME')
+  redis.call('ZADD', PENDING, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000),
+    akey .. '|' .. threshold .. '|' .. string.format('%.0f', used) .. '|' .. string.format('%.0f', limit))
+end
+
 -- decide(kb, ab): the check whose keys are KEYS[kb + 1 ..] and arguments ARGV[ab + 1 ..]
 local function decide(kb, ab)
   local now = tonumber(ARGV[ab + 1])
@@ -94,10 +107,12 @@ local function decide(kb, ab)
     if used >= t80 and redis.call('HSETNX', akey, '80', used) == 1 then
       fired80 = 1
       redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
+      pending(akey, 80, used, limit)
     end
     if used >= t100 and redis.call('HSETNX', akey, '100', used) == 1 then
       fired100 = 1
       redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
+      pending(akey, 100, used, limit)
     end
   end
 

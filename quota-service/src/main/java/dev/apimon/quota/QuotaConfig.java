@@ -80,6 +80,14 @@ public interface QuotaConfig {
     interface Alerts {
         @WithDefault("billing.alerts")
         String topic();
+
+        /** An alert still pending this long (no Kafka acknowledgement: the sender died or Kafka refused it) is re-sent. */
+        @WithDefault("30s")
+        java.time.Duration resendAfter();
+
+        /** How often every replica looks for such alerts (read by AlertSweeper's schedule). */
+        @WithDefault("10s")
+        java.time.Duration sweepEvery();
     }
 
     interface View {

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apimon.quota.limits.domain.BillingPeriod;
+import dev.apimon.quota.limits.domain.CounterKeys;
 import dev.apimon.quota.support.Fixtures;
 import dev.apimon.quota.support.Fixtures.Customer;
 import dev.apimon.quota.support.Fixtures.Key;
@@ -14,6 +16,7 @@ import dev.apimon.testinfra.KafkaResource;
 import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.MutableClock;
 import dev.apimon.testinfra.RedisResource;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -21,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,5 +79,33 @@ class QuotaAlertsTest {
         assertEquals(c.id(), Topics.header(alerts.get(0), "ce_subject"));
         assertEquals("quota-threshold:" + c.id() + ":live:api_calls:" + Instant.parse("2026-04-05T00:00:00Z").getEpochSecond() + ":80",
                 Topics.header(alerts.get(0), "ce_id"));
+        // acknowledged by Kafka (or test-mode, never sent): nothing of this customer left pending
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> redis.sortedSet(String.class)
+                .zrange(CounterKeys.PENDING_ALERTS, 0, -1).stream().noneMatch(m -> m.contains("{" + c.id() + "}")));
+    }
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void anAlertFiredButNeverAcknowledgedIsSentByTheSweeper() throws Exception {
+        // what limits.lua leaves when the replica dies between firing (marker + pending entry) and Kafka's acknowledgement
+        String customer = "cus_sweep_" + System.nanoTime();
+        BillingPeriod period = BillingPeriod.monthly(Instant.parse("2026-01-05T00:00:00Z"), Instant.parse("2026-04-10T00:00:00Z"));
+        String member = CounterKeys.alerts(customer, "live", "api_calls", period) + "|100|10|10";
+        long firedAt = System.currentTimeMillis() - 60_000;
+        redis.sortedSet(String.class).zadd(CounterKeys.PENDING_ALERTS, firedAt, member);
+
+        List<ConsumerRecord<String, byte[]>> sent = Topics.read("billing.alerts", r -> customer.equals(r.key()), 1, Duration.ofSeconds(20));
+        JsonNode a = Fixtures.JSON.readTree(sent.get(0).value());
+        assertEquals(100, a.get("threshold_percent").asInt());
+        assertEquals(10, a.get("used").asLong());
+        assertEquals(10, a.get("limit").asLong());
+        assertEquals("2026-04-05T00:00:00Z", a.get("period_start").asText());
+        assertEquals(Instant.ofEpochMilli(firedAt).toString(), Instant.parse(a.get("at").asText()).toString(), "the time it fired");
+        assertEquals("quota-threshold:" + customer + ":live:api_calls:" + period.start().getEpochSecond() + ":100",
+                Topics.header(sent.get(0), "ce_id"), "the same id as the first send: consumers deduplicate");
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> redis.sortedSet(String.class).zscore(CounterKeys.PENDING_ALERTS, member).isEmpty());
     }
 }

@@ -110,6 +110,12 @@ class BatchedLimitsTest {
         String c = customer();
         List<LimitResult> r = oneTurn(List.of(quota(c, 10, now, 10)));
         assertEquals(List.of(true, true, true), List.of(r.get(0).allowed(), r.get(0).alert80(), r.get(0).alert100()));
+        // fired in the same script as the markers: pending until Kafka acknowledges them (no publisher runs here)
+        String marker = quota(c, 10, now, 1).quota().alertKey();
+        for (int threshold : new int[] {80, 100}) {
+            assertTrue(redis.sortedSet(String.class).zscore(CounterKeys.PENDING_ALERTS, marker + "|" + threshold + "|10|10").isPresent(),
+                    threshold + "% pending");
+        }
         // neither alert could be published: both markers cleared. No check of this period will be allowed again.
         String markers = quota(c, 10, now, 1).quota().alertKey();
         redis.hash(String.class).hdel(markers, "80", "100");

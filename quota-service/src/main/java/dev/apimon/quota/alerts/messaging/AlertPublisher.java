@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.quota.QuotaConfig;
 import dev.apimon.quota.alerts.domain.QuotaAlert;
+import dev.apimon.quota.limits.domain.CounterKeys;
 import dev.apimon.quota.shared.messaging.EventProducer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.redis.client.Command;
@@ -18,8 +19,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes quota threshold alerts to billing.alerts. Once-ness comes from the Redis SET NX marker the limiter
- * script set; if Kafka does not take the alert, the marker is deleted so the next check in the period re-fires it.
+ * Publishes quota threshold alerts to billing.alerts. Once-ness comes from the Redis HSETNX marker the limiter
+ * script set; the same script put the alert in the pending set, and it leaves that set only once Kafka has it. An
+ * alert Kafka refused, or whose sender died before the acknowledgement, is re-sent by {@link AlertSweeper}.
  * Alerts are sent for live keys only (test-mode usage is not billed).
  */
 @Singleton
@@ -46,6 +48,7 @@ public class AlertPublisher {
     public void publish(List<QuotaAlert> alerts) {
         for (QuotaAlert a : alerts) {
             if (!"live".equals(a.env())) {
+                acknowledged(a);
                 continue;
             }
             ProducerRecord<String, byte[]> rec;
@@ -58,13 +61,18 @@ public class AlertPublisher {
             producer.send(rec).whenComplete((md, ex) -> {
                 if (ex == null) {
                     metrics.counter("apimon.quota.alerts", "threshold", Integer.toString(a.thresholdPercent()), "result", "sent").increment();
+                    acknowledged(a);
                     return;
                 }
                 metrics.counter("apimon.quota.alerts", "threshold", Integer.toString(a.thresholdPercent()), "result", "failed").increment();
-                LOG.warnf("quota alert %s not published (%s); it will fire again on the next check", a.eventId(), ex.toString());
-                redis.send(Request.cmd(Command.HDEL).arg(a.markerKey()).arg(a.thresholdPercent())).subscribe().with(x -> { }, x -> { });
+                LOG.warnf("quota alert %s not published (%s); it stays pending and is re-sent", a.eventId(), ex.toString());
             });
         }
+    }
+
+    /** Takes the alert out of the pending set (if Redis is unreachable now, the sweeper sends it again: at least once). */
+    private void acknowledged(QuotaAlert a) {
+        redis.send(Request.cmd(Command.ZREM).arg(CounterKeys.PENDING_ALERTS).arg(a.pendingMember())).subscribe().with(x -> { }, x -> { });
     }
 
     static Map<String, Object> payload(QuotaAlert a) {

@@ -7,6 +7,8 @@ package dev.apimon.quota.limits.domain;
  */
 public final class CounterKeys {
     private static final String PREFIX = "apimon:";
+    /** Alerts the script fired that Kafka has not acknowledged yet (a sorted set; see limits.lua). */
+    public static final String PENDING_ALERTS = PREFIX + "al:pending";
 
     private CounterKeys() {
     }

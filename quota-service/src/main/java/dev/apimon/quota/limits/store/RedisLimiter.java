@@ -1,5 +1,6 @@
 package dev.apimon.quota.limits.store;
 
+import dev.apimon.quota.limits.domain.CounterKeys;
 import dev.apimon.quota.limits.domain.LimitRequest;
 import dev.apimon.quota.limits.domain.LimitResult;
 import io.smallrye.mutiny.Uni;
@@ -109,7 +110,7 @@ public class RedisLimiter {
         return r.rates().size() + (r.hasQuota() ? 2 : 0) + (r.idempotencyKey() != null ? 1 : 0);
     }
 
-    /** script/sha, numkeys, every check's KEYS, then the number of checks and every check's ARGV. */
+    /** script/sha, numkeys, every check's KEYS and the pending-alerts set, then the number of checks and every check's ARGV. */
     static io.vertx.redis.client.Request request(io.vertx.redis.client.Command cmd, String scriptOrSha, List<LimitRequest> batch,
                                                  long idempotencyTtlMillis) {
         io.vertx.redis.client.Request req = io.vertx.redis.client.Request.cmd(cmd).arg(scriptOrSha);
@@ -117,7 +118,7 @@ public class RedisLimiter {
         for (LimitRequest r : batch) {
             keys += keyCount(r);
         }
-        req.arg(keys);
+        req.arg(keys + 1);
         for (LimitRequest r : batch) {
             for (LimitRequest.Rate rate : r.rates()) {
                 req.arg(rate.counterKey());
@@ -132,6 +133,7 @@ public class RedisLimiter {
                 req.arg(r.quota().alertKey());
             }
         }
+        req.arg(CounterKeys.PENDING_ALERTS);
         req.arg(batch.size());
         for (LimitRequest r : batch) {
             arguments(req, r, idempotencyTtlMillis);
