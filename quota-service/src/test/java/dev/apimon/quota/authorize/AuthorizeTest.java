@@ -101,10 +101,11 @@ class AuthorizeTest {
         given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-Method", "POST")
                 .header("X-Original-URI", "/images").queryParam("meter", "images").queryParam("cost", 2)
                 .get("/v1/authorize").then().statusCode(429).header("X-Apimon-Code", "QUOTA_EXCEEDED");
-        // more than the whole hard quota: never allowed, so a misconfigured cost is a 400, not a 429 to retry forever
+        // more than the whole hard quota: never allowed, so 403 like an operation the plan does not include, not a
+        // 429 to retry forever
         given().header("Authorization", "Bearer " + c.key().plaintext()).header("X-Original-Method", "POST")
                 .header("X-Original-URI", "/images").queryParam("meter", "images").queryParam("cost", 6)
-                .get("/v1/authorize").then().statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("cost"));
+                .get("/v1/authorize").then().statusCode(403).header("X-Apimon-Code", "FORBIDDEN").header("Retry-After", nullValue());
     }
 
     @Test

@@ -92,15 +92,17 @@ class DecisionCombinationTest {
 
     @ParameterizedTest(name = "{0} x{1}")
     @org.junit.jupiter.params.provider.CsvSource({"api_calls, 10, ok", "api_calls, 11, rate limit 'default'", "images, 11, rate limit 'default'"})
-    void aCostNoLimitCanEverAdmitIsBadInputNamingCost(String meter, long cost, String refusal) {
+    void aCostNoLimitCanEverAdmitIsForbiddenNotLimited(String meter, long cost, String refusal) {
+        CheckCommand cmd = new CheckCommand(KEY, "GET /x", cost, meter, false, null, "api.request", null);
+        CheckEngine.Prepared p = ENGINE.prepare(cmd, Operation.parse("GET /x"), NOW);
         if (refusal.equals("ok")) {
-            prepare(meter, cost);
+            org.junit.jupiter.api.Assertions.assertInstanceOf(CheckEngine.Limited.class, p);
             return;
         }
-        dev.apimon.platform.problem.ProblemException e = org.junit.jupiter.api.Assertions.assertThrows(
-                dev.apimon.platform.problem.ProblemException.class, () -> prepare(meter, cost));
-        assertEquals("cost", e.errors().get(0).field());
-        org.junit.jupiter.api.Assertions.assertTrue(e.errors().get(0).message().contains(refusal), e.errors().get(0).message());
+        Decision d = org.junit.jupiter.api.Assertions.assertInstanceOf(CheckEngine.Early.class, p).decision();
+        assertEquals("FORBIDDEN", d.code().name());
+        assertEquals(null, d.retryAfterSeconds(), "nothing to wait for");
+        org.junit.jupiter.api.Assertions.assertTrue(d.reason().contains(refusal), d.reason());
     }
 
     @Test

@@ -121,11 +121,11 @@ class LimitsTest {
         Customer c = Fixtures.customer(List.of(), List.of(quota("images", 3, "hard")), List.of(), ANCHOR);
         String k = c.key().plaintext();
         String key = CounterKeys.quota(c.id(), "live", "images", BillingPeriod.monthly(ANCHOR, NOW));
-        // a cost above the whole hard quota can never be allowed: bad input naming cost, not QUOTA_EXCEEDED with a
-        // Retry-After after which it would be refused again
-        check(Map.of("key", k, "operation", "POST /images", "cost", 5, "meter", "images")).then().statusCode(400)
-                .contentType("application/problem+json").body("errors[0].field", equalTo("cost"))
-                .body("errors[0].message", containsString("hard images quota"));
+        // a cost above the whole hard quota can never be allowed: FORBIDDEN, not QUOTA_EXCEEDED with a Retry-After
+        // after which it would be refused again
+        check(Map.of("key", k, "operation", "POST /images", "cost", 5, "meter", "images")).then().statusCode(200)
+                .body("code", equalTo("FORBIDDEN")).body("reason", containsString("hard images quota"))
+                .body("retry_after_seconds", nullValue());
         assertTrue(pttl(key) == -2, "nothing counted, pttl " + pttl(key));
         check(Map.of("key", k, "operation", "POST /images", "cost", 2, "meter", "images")).then().body("code", equalTo("VALID"))
                 .body("limits[0].used", equalTo(2));

@@ -119,8 +119,6 @@ public class ChecksResource {
             } else if (err instanceof UsagePublisher.UsageNotRecordedException) {
                 rc.response().putHeader("Retry-After", "1");
                 problem(rc, usageNotRecordedProblem());
-            } else if (err instanceof ProblemException p) {
-                problem(rc, p.toProblem());
             } else {
                 internal(rc, err);
             }

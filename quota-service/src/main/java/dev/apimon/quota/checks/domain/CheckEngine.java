@@ -1,6 +1,5 @@
 package dev.apimon.quota.checks.domain;
 
-import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.quota.alerts.domain.QuotaAlert;
 import dev.apimon.quota.limits.domain.BillingPeriod;
 import dev.apimon.quota.limits.domain.CounterKeys;
@@ -98,28 +97,33 @@ public final class CheckEngine {
         if (!key.scopes().allows(op)) {
             return new Early(Decision.refused(DecisionCode.FORBIDDEN, "the key's scopes do not include " + op, customer, key.keyId(), env, ref));
         }
-        requireReachableCost(cmd, plan);
+        String unreachable = unreachableCost(cmd, plan);
+        if (unreachable != null) {
+            return new Early(Decision.refused(DecisionCode.FORBIDDEN, unreachable, customer, key.keyId(), env, ref));
+        }
         return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, now));
     }
 
     /**
-     * A cost above a rate limit's whole burst, or above a hard quota's whole limit, can never be allowed: refused as
-     * bad input naming {@code cost}, not answered RATE_LIMITED / QUOTA_EXCEEDED with a Retry-After after which it
-     * would be refused again, forever.
+     * Why this cost can never be allowed under the plan, or null. A cost above a rate limit's whole burst, or above a
+     * hard quota's whole limit (0 included), is refused like an operation the plan does not include (FORBIDDEN, 403
+     * on /v1/authorize), not answered RATE_LIMITED / QUOTA_EXCEEDED with a Retry-After after which it would be
+     * refused again, forever.
      */
-    private static void requireReachableCost(CheckCommand cmd, PlanDefinition plan) {
+    private static String unreachableCost(CheckCommand cmd, PlanDefinition plan) {
         long cost = cmd.cost();
         for (RateLimitSpec r : plan.rateLimits()) {
             if (cost > r.gcra().limit()) {
-                throw ProblemException.invalid("cost", "a request of cost " + cost + " can never be allowed: rate limit '" + r.name()
-                        + "' of plan " + plan.ref().key() + " admits at most " + r.gcra().limit() + " per window");
+                return "a request of cost " + cost + " can never be allowed: rate limit '" + r.name() + "' of plan "
+                        + plan.ref().key() + " admits at most " + r.gcra().limit() + " per window";
             }
         }
         QuotaSpec q = plan.quotas().get(cmd.meter());
         if (q != null && q.hard() && cost > q.limit()) {
-            throw ProblemException.invalid("cost", "a request of cost " + cost + " can never be allowed: the hard " + q.meter()
-                    + " quota of plan " + plan.ref().key() + " is " + q.limit() + " per period");
+            return "a request of cost " + cost + " can never be allowed: the hard " + q.meter() + " quota of plan "
+                    + plan.ref().key() + " is " + q.limit() + " per period";
         }
+        return null;
     }
 
     /**
