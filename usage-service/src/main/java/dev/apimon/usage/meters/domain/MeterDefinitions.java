@@ -37,6 +37,19 @@ public final class MeterDefinitions {
     private MeterDefinitions() {
     }
 
+    /** A definition sent to the API: {@link #validate} plus the rules only new definitions must meet. */
+    public static Meter validateNew(String slug, String eventType, String aggregation, String valueProperty,
+                                    Map<String, String> groupBy, JsonNode filter, Instant now) {
+        Meter m = validate(slug, eventType, aggregation, valueProperty, groupBy, filter, now);
+        try {
+            MeterFilter.requireComparableNumbers(filter);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidMeter(List.of(new Violation("filter", e.getMessage())));
+        }
+        return m;
+    }
+
+    /** A definition as stored or sent; every problem is reported with its field. */
     public static Meter validate(String slug, String eventType, String aggregation, String valueProperty,
                                  Map<String, String> groupBy, JsonNode filter, Instant now) {
         List<Violation> v = new ArrayList<>();

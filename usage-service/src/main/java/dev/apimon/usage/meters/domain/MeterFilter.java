@@ -73,7 +73,6 @@ public final class MeterFilter {
                     if (candidate.isContainerNode()) {
                         throw new IllegalArgumentException("'" + key + "' " + op + " needs an array of scalars");
                     }
-                    requireComparable(key, op, candidate);
                 }
             }
             case "gt", "gte", "lt", "lte" -> {
@@ -90,17 +89,40 @@ public final class MeterFilter {
                 if (operand.isContainerNode()) {
                     throw new IllegalArgumentException("'" + key + "' " + op + " needs a scalar");
                 }
-                requireComparable(key, op, operand);
             }
         }
         return new Condition(path, op, operand);
     }
 
-    /** A number operand must be one that event values are read as (else no value could ever equal it). */
+    /**
+     * For a new or changed definition only: a number operand must be one event values are read as (else no value could
+     * ever equal it). Stored definitions are not re-checked when loaded - one written before this rule must not stop
+     * every meter from loading; comparing with such an operand simply never matches.
+     */
+    public static void requireComparableNumbers(JsonNode filter) {
+        if (filter == null || !filter.isObject()) {
+            return;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = filter.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode cond = e.getValue();
+            if (cond.isObject()) {
+                for (Iterator<Map.Entry<String, JsonNode>> ops = cond.fields(); ops.hasNext(); ) {
+                    Map.Entry<String, JsonNode> op = ops.next();
+                    requireComparable(e.getKey(), op.getKey(), op.getValue());
+                }
+            } else {
+                requireComparable(e.getKey(), "eq", cond);
+            }
+        }
+    }
+
     private static void requireComparable(String key, String op, JsonNode operand) {
-        if (operand.isNumber() && JsonValues.decimal(operand) == null) {
-            throw new IllegalArgumentException("'" + key + "' " + op + " needs numbers of at most " + JsonValues.MAX_INTEGER_DIGITS
-                    + " digits before the point and " + JsonValues.MAX_DECIMALS + " after it");
+        for (JsonNode n : operand.isArray() ? operand : List.of(operand)) {
+            if (n.isNumber() && JsonValues.decimal(n) == null) {
+                throw new IllegalArgumentException("'" + key + "' " + op + " needs numbers of at most " + JsonValues.MAX_INTEGER_DIGITS
+                        + " digits before the point and " + JsonValues.MAX_DECIMALS + " after it");
+            }
         }
     }
 

@@ -103,7 +103,7 @@ public class MeterService {
     private static Meter valid(String slug, String eventType, String aggregation, String valueProperty,
                                Map<String, String> groupBy, JsonNode filter, Instant now) {
         try {
-            return MeterDefinitions.validate(slug, eventType, aggregation, valueProperty, groupBy, filter, now);
+            return MeterDefinitions.validateNew(slug, eventType, aggregation, valueProperty, groupBy, filter, now);
         } catch (MeterDefinitions.InvalidMeter e) {
             throw ProblemException.invalid(e.violations().stream().map(v -> new FieldError(v.field(), v.message())).toList());
         }

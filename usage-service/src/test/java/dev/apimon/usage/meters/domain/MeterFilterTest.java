@@ -54,7 +54,17 @@ class MeterFilterTest {
     void numbersNoEventValueCanEqualAreRefusedWhenTheMeterIsDefined(String filter, String path) {
         // an event value is read only within 30 integer digits and 18 decimals: such an operand could never match,
         // and comparing with it failed every ingest of the meter's event type with a 500
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MeterFilter.parse(json(filter)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            MeterFilter.parse(json(filter));
+            MeterFilter.requireComparableNumbers(json(filter));
+        });
         assertTrue(e.getMessage().contains(path), e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStoredFilterWithSuchANumberStillLoadsAndNeverCrashesAMatch() throws Exception {
+        // defined before the rule above: loading it must not fail (it would stop every meter from loading)
+        assertFalse(MeterFilter.parse(json("{\"$.plan\": 1e40}")).matches(json("{\"plan\": 1e40}")), "no value is read as 1e40");
+        assertTrue(MeterFilter.parse(json("{\"$.plan\": {\"ne\": 1e40}}")).matches(json("{\"plan\": \"pro\"}")));
     }
 }
