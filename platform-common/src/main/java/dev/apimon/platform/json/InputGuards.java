@@ -18,7 +18,8 @@ import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 
 /**
- * Request bodies bound to Java types refuse, per field, what the suite cannot store or should not compute with:
+ * Request bodies bound to Java types (read with {@link RequestBodyMapper}) refuse, per field, what the suite cannot
+ * store or should not compute with:
  * strings with U+0000 or an unpaired surrogate ({@link StorableText}), decimals and instants outside
  * {@link InputBounds}. The 400 names the field (ProblemMappers reads the path of the mapping exception).
  * Bodies read as trees ({@code JsonNode}) are not covered here; ProblemMappers turns what PostgreSQL then refuses

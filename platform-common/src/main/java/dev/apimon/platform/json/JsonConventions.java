@@ -37,7 +37,6 @@ public class JsonConventions implements ObjectMapperCustomizer {
             }
         });
         mapper.registerModule(decimals);
-        mapper.registerModule(InputGuards.module());
         return mapper;
     }
 }

@@ -19,7 +19,8 @@ class InputGuardsTest {
     record Item(String name, BigDecimal amount, Instant at, OffsetDateTime since, Map<String, String> labels, List<String> tags) {
     }
 
-    static final ObjectMapper JSON = JsonConventions.apply(new ObjectMapper().registerModule(new JavaTimeModule()));
+    static final ObjectMapper JSON = new RequestBodyMapper(JsonConventions.apply(new ObjectMapper().registerModule(new JavaTimeModule())))
+            .getContext(Object.class);
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
