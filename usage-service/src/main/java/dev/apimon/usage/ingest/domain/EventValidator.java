@@ -201,11 +201,6 @@ public final class EventValidator {
         return s.isBlank() ? null : s;
     }
 
-    /** Whether PostgreSQL can store the text (the validator refuses an event whose attributes it cannot). */
-    static boolean storable(String s) {
-        return StorableText.problem(s) == null;
-    }
-
     private static Invalid reject(int index, String id, String reason) {
         return new Invalid(new Rejection(index, id, reason));
     }

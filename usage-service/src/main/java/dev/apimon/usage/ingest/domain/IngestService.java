@@ -3,6 +3,7 @@ package dev.apimon.usage.ingest.domain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apimon.platform.json.StorableText;
 import dev.apimon.platform.problem.FieldError;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.usage.config.UsageConfig;
@@ -141,7 +142,7 @@ public class IngestService {
     private List<UsageEvent> validate(List<CloudEventEnvelope> items, List<Rejection> rejected) throws SQLException {
         Set<String> subjects = new HashSet<>();
         for (CloudEventEnvelope item : items) {
-            if (item.subject() != null && EventValidator.storable(item.subject())) { // refused by the validator
+            if (item.subject() != null && StorableText.problem(item.subject()) == null) { // refused by the validator
                 subjects.add(item.subject());
             }
         }

@@ -27,11 +27,7 @@ public final class JsonValues {
      */
     public static BigDecimal decimal(JsonNode n) {
         BigDecimal d = unbounded(n);
-        return d == null || !inRange(d) ? null : d;
-    }
-
-    private static boolean inRange(BigDecimal d) {
-        return InputBounds.inRange(d);
+        return d == null || !InputBounds.inRange(d) ? null : d;
     }
 
     private static BigDecimal unbounded(JsonNode n) {

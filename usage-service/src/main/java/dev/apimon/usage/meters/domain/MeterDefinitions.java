@@ -40,18 +40,17 @@ public final class MeterDefinitions {
     /** A definition sent to the API: {@link #validate} plus the rules only new definitions must meet. */
     public static Meter validateNew(String slug, String eventType, String aggregation, String valueProperty,
                                     Map<String, String> groupBy, JsonNode filter, Instant now) {
-        Meter m = validate(slug, eventType, aggregation, valueProperty, groupBy, filter, now);
-        try {
-            MeterFilter.requireComparableNumbers(filter);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidMeter(List.of(new Violation("filter", e.getMessage())));
-        }
-        return m;
+        return validate(slug, eventType, aggregation, valueProperty, groupBy, filter, now, true);
     }
 
-    /** A definition as stored or sent; every problem is reported with its field. */
+    /** A definition as stored; every problem is reported with its field. */
     public static Meter validate(String slug, String eventType, String aggregation, String valueProperty,
                                  Map<String, String> groupBy, JsonNode filter, Instant now) {
+        return validate(slug, eventType, aggregation, valueProperty, groupBy, filter, now, false);
+    }
+
+    private static Meter validate(String slug, String eventType, String aggregation, String valueProperty,
+                                  Map<String, String> groupBy, JsonNode filter, Instant now, boolean newDefinition) {
         List<Violation> v = new ArrayList<>();
         if (slug == null || !SLUG.matcher(slug).matches()) {
             v.add(new Violation("slug", "must be 1-63 characters: a lowercase letter, then lowercase letters, digits or _"));
@@ -117,7 +116,7 @@ public final class MeterDefinitions {
             if (unstorable != null) {
                 throw new IllegalArgumentException(unstorable);
             }
-            parsedFilter = MeterFilter.parse(filterJson);
+            parsedFilter = MeterFilter.parse(filterJson, newDefinition);
         } catch (IllegalArgumentException e) {
             v.add(new Violation("filter", e.getMessage()));
         }

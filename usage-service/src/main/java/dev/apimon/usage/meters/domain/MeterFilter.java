@@ -26,8 +26,17 @@ public final class MeterFilter {
         this.conditions = conditions;
     }
 
-    /** Parses the filter object; throws IllegalArgumentException naming the offending path. */
+    /** Parses a stored filter object; throws IllegalArgumentException naming the offending path. */
     public static MeterFilter parse(JsonNode filter) {
+        return parse(filter, false);
+    }
+
+    /**
+     * @param newDefinition also refuse number operands no event value is read as (else no value could ever equal
+     *                      them). Stored definitions are not held to it - one written before this rule must not stop
+     *                      every meter from loading; comparing with such an operand simply never matches.
+     */
+    public static MeterFilter parse(JsonNode filter, boolean newDefinition) {
         if (filter == null || filter.isNull() || (filter.isObject() && filter.isEmpty())) {
             return NONE;
         }
@@ -50,16 +59,16 @@ public final class MeterFilter {
                 }
                 for (Iterator<Map.Entry<String, JsonNode>> ops = cond.fields(); ops.hasNext(); ) {
                     Map.Entry<String, JsonNode> op = ops.next();
-                    out.add(condition(e.getKey(), path, op.getKey(), op.getValue()));
+                    out.add(condition(e.getKey(), path, op.getKey(), op.getValue(), newDefinition));
                 }
             } else {
-                out.add(condition(e.getKey(), path, "eq", cond));
+                out.add(condition(e.getKey(), path, "eq", cond, newDefinition));
             }
         }
         return new MeterFilter(List.copyOf(out));
     }
 
-    private static Condition condition(String key, JsonPath path, String op, JsonNode operand) {
+    private static Condition condition(String key, JsonPath path, String op, JsonNode operand, boolean newDefinition) {
         if (!OPERATORS.contains(op)) {
             throw new IllegalArgumentException("'" + key + "' uses unknown operator '" + op + "' (supported: "
                     + String.join(", ", OPERATORS.stream().sorted().toList()) + ")");
@@ -91,30 +100,10 @@ public final class MeterFilter {
                 }
             }
         }
+        if (newDefinition) {
+            requireComparable(key, op, operand);
+        }
         return new Condition(path, op, operand);
-    }
-
-    /**
-     * For a new or changed definition only: a number operand must be one event values are read as (else no value could
-     * ever equal it). Stored definitions are not re-checked when loaded - one written before this rule must not stop
-     * every meter from loading; comparing with such an operand simply never matches.
-     */
-    public static void requireComparableNumbers(JsonNode filter) {
-        if (filter == null || !filter.isObject()) {
-            return;
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = filter.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode cond = e.getValue();
-            if (cond.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> ops = cond.fields(); ops.hasNext(); ) {
-                    Map.Entry<String, JsonNode> op = ops.next();
-                    requireComparable(e.getKey(), op.getKey(), op.getValue());
-                }
-            } else {
-                requireComparable(e.getKey(), "eq", cond);
-            }
-        }
     }
 
     private static void requireComparable(String key, String op, JsonNode operand) {
