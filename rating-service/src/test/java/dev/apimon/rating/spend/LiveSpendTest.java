@@ -148,6 +148,33 @@ class LiveSpendTest {
     }
 
     @Test
+    void aBucketRatingCannotStoreIsDeadLetteredAndEveryoneElsesUsageStillFlows() throws Exception {
+        clock.set(Instant.parse("2026-11-21T10:00:00Z"));
+        String code = publishedPro("49.00");
+        String huge = "cus_huge_" + System.nanoTime();
+        String other = "cus_other_" + System.nanoTime();
+        for (String cus : List.of(huge, other)) {
+            send("subscriptions.events", cus, "com.apimon.subscription.created", UUID.randomUUID().toString(),
+                    subscription(cus, code, 1, "2026-11-01T00:00:00Z", null));
+        }
+        // 28 digits before the point: beyond usage_hours' NUMERIC(38, 12), so its insert fails with a data exception
+        send("usage.aggregates", huge, "com.apimon.usage.aggregate", UUID.randomUUID().toString(),
+                aggregate(huge, "api_calls", "2026-11-21T09:00:00Z", "1000000000000000000000000000", 1, "live"));
+        send("usage.aggregates", other, "com.apimon.usage.aggregate", UUID.randomUUID().toString(),
+                aggregate(other, "images", "2026-11-21T09:00:00Z", "12", 1, "live"));
+        send("usage.aggregates", huge, "com.apimon.usage.aggregate", UUID.randomUUID().toString(),
+                aggregate(huge, "images", "2026-11-21T08:00:00Z", "5", 1, "live"));
+
+        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            given().auth().oauth2(Tokens.admin()).get("/v1/customers/" + other + "/spend").then().statusCode(200)
+                    .body("lines.find { it.meter == 'images' }.quantity", equalTo("12"));
+            given().auth().oauth2(Tokens.admin()).get("/v1/customers/" + huge + "/spend").then().statusCode(200)
+                    .body("lines.find { it.meter == 'images' }.quantity", equalTo("5"));
+        });
+        awaitDeadLetter("1000000000000000000000000000");
+    }
+
+    @Test
     void ratedPeriodAtCloseAndProrationForAMidPeriodUpgrade() throws Exception {
         clock.set(Instant.parse("2026-10-10T00:00:00Z"));
         String basic = publishedPro("49.00");

@@ -1,5 +1,6 @@
 package dev.apimon.usage.kafka;
 
+import dev.apimon.platform.db.Poison;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -202,7 +203,7 @@ public final class ConsumerLoop {
         try {
             return handler.handle(records);
         } catch (Exception e) {
-            if (!poisonSuspect(e)) {
+            if (!Poison.suspect(e)) {
                 throw e;
             }
             LOG.warnf("%s: %s in a batch of %d; applying its records one by one", name, e, records.size());
@@ -211,7 +212,7 @@ public final class ConsumerLoop {
                 try {
                     dead.addAll(handler.handle(List.of(r)));
                 } catch (Exception single) {
-                    if (!poisonSuspect(single)) {
+                    if (!Poison.suspect(single)) {
                         throw single;
                     }
                     dead.add(new DeadLetter(r, "unprocessable: " + single));
@@ -219,23 +220,6 @@ public final class ConsumerLoop {
             }
             return dead;
         }
-    }
-
-    /** Infrastructure failures are retried; anything else points at a record the handler cannot process. */
-    static boolean poisonSuspect(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql) {
-                // data exceptions (22) and constraint violations (23) come from a record's content, not from the database's health
-                String state = sql.getSQLState();
-                return state != null && (state.startsWith("22") || state.startsWith("23"));
-            }
-            if (t instanceof org.apache.kafka.common.KafkaException
-                    || t instanceof java.util.concurrent.TimeoutException || t instanceof InterruptedException
-                    || t instanceof java.io.IOException) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static List<ConsumerRecord<String, byte[]>> list(ConsumerRecords<String, byte[]> records) {

@@ -2,6 +2,7 @@ package dev.apimon.rating.spend.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apimon.platform.db.Poison;
 import dev.apimon.platform.db.Transactions;
 import dev.apimon.platform.outbox.Inbox;
 import dev.apimon.rating.spend.store.SpendStore;
@@ -9,13 +10,17 @@ import io.agroal.api.AgroalDataSource;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * Keeps rating's view of subscriptions, customers and hourly usage, and republishes the affected customers'
@@ -25,6 +30,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  */
 @Singleton
 public class ViewConsumers {
+    private static final Logger LOG = Logger.getLogger(ViewConsumers.class);
     private final AgroalDataSource db;
     private final SpendStore store;
     private final SpendPublisher spend;
@@ -85,13 +91,15 @@ public class ViewConsumers {
                 cu.has("attributes") ? cu.get("attributes").toString() : "{}", CloudEvents.time(r)));
     }
 
+    /** One hourly bucket of usage.aggregates, with the record it came from (for its dead letter). */
+    private record Bucket(ConsumerRecord<String, String> record, String customerId, String meter, Instant windowStart,
+                          String groupKey, String env, String aggregation, BigDecimal value, long version) {
+    }
+
     @Incoming("aggregates")
     @Blocking(ordered = true)
     public void onAggregates(ConsumerRecords<String, String> batch) throws Exception {
-        record Bucket(String customerId, String meter, Instant windowStart, String groupKey, String env, String aggregation,
-                      BigDecimal value, long version) {
-        }
-        java.util.List<Bucket> buckets = new java.util.ArrayList<>();
+        List<Bucket> buckets = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             try {
                 JsonNode a = json.readTree(r.value());
@@ -100,7 +108,7 @@ public class ViewConsumers {
                 if (customer == null || meter == null || !a.hasNonNull("value") || !a.hasNonNull("window_start")) {
                     throw new IllegalArgumentException("aggregate without customer_id, meter, window_start or value");
                 }
-                buckets.add(new Bucket(customer, meter, Instant.parse(a.get("window_start").asText()),
+                buckets.add(new Bucket(r, customer, meter, Instant.parse(a.get("window_start").asText()),
                         a.has("group") ? canonical(a.get("group")) : "{}",
                         Optional.ofNullable(text(a, "env")).orElse("live"), Optional.ofNullable(text(a, "aggregation")).orElse("sum"),
                         new BigDecimal(a.get("value").asText()), a.path("version").asLong(0)));
@@ -111,6 +119,31 @@ public class ViewConsumers {
         if (buckets.isEmpty()) {
             return;
         }
+        try {
+            apply(buckets);
+        } catch (Exception e) {
+            if (!Poison.suspect(e)) {
+                throw e; // the database is unavailable: the batch is retried as a whole
+            }
+            // One bucket rating cannot store or price (a value beyond NUMERIC(38,12), a spend beyond what its ledgers
+            // hold) must not stop everyone's live spend: apply the buckets one by one and dead-letter the failing ones.
+            LOG.warnf("usage.aggregates: %s in a batch of %d; applying its buckets one by one", e, buckets.size());
+            for (Bucket b : buckets) {
+                try {
+                    apply(List.of(b));
+                } catch (Exception single) {
+                    if (!Poison.suspect(single)) {
+                        throw single;
+                    }
+                    deadLetters.send(b.record(), "unprocessable: " + single);
+                }
+            }
+        }
+        spend.flushSoon();
+    }
+
+    /** Stores the buckets and republishes their customers' spend, in one transaction. */
+    private void apply(List<Bucket> buckets) throws SQLException {
         Set<String> customers = new LinkedHashSet<>();
         Transactions.run(db, c -> {
             for (Bucket b : buckets) {
@@ -121,7 +154,6 @@ public class ViewConsumers {
                 spend.refresh(c, customer);
             }
         });
-        spend.flushSoon();
     }
 
     private String canonical(JsonNode group) throws Exception {
