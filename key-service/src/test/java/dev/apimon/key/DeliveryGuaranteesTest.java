@@ -108,6 +108,25 @@ class DeliveryGuaranteesTest {
         assertEquals(1, Db.count(db, "SELECT count(*) FROM subscription_history WHERE customer_id = ?", cus));
     }
 
+    @Test
+    void oneReplicaRelaysAtATime_soAKeysSnapshotsAreNeverPublishedOutOfOrder() throws Exception {
+        // another replica mid-batch holds the relay lock: this one publishes nothing until it lets go
+        try (Connection other = db.getConnection()) {
+            other.setAutoCommit(false);
+            try (var ps = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+                ps.setString(1, dev.apimon.platform.outbox.OutboxRelay.lockName("key-service"));
+                ps.execute();
+            }
+            String cus = given().auth().oauth2(Tokens.admin()).contentType(ContentType.JSON).body(Map.of("name", "R", "currency", "USD"))
+                    .post("/v1/customers").then().statusCode(201).extract().path("id");
+            Thread.sleep(1500); // the relay polls every 200 ms
+            assertEquals(1, Db.count(db, "SELECT count(*) FROM outbox WHERE record_key = ? AND published_at IS NULL", cus),
+                    "not relayed while another replica holds the lock");
+            other.rollback();
+            awaitPublished(cus);
+        }
+    }
+
     private static long countInTx(Connection c, String key) throws Exception {
         try (var ps = c.prepareStatement("SELECT count(*) FROM outbox WHERE record_key = ?")) {
             ps.setString(1, key);

@@ -12,9 +12,10 @@ public final class Poison {
     public static boolean suspect(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.sql.SQLException sql) {
-                // data exceptions (22) and constraint violations (23) come from a record's content, not from the database's health
+                // data exceptions (22), constraint violations (23) and program limits (54: an index row too large)
+                // come from a record's content, not from the database's health
                 String state = sql.getSQLState();
-                return state != null && (state.startsWith("22") || state.startsWith("23"));
+                return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
             }
             if (t instanceof org.apache.kafka.common.KafkaException
                     || t instanceof java.util.concurrent.TimeoutException || t instanceof InterruptedException

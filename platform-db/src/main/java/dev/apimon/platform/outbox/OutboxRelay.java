@@ -31,6 +31,10 @@ import org.jboss.logging.Logger;
  * Publishes outbox rows in order to Kafka as binary-mode CloudEvents through the {@code outbox} channel, and
  * marks them published only after the broker acknowledged them (acks=all). A crash in between republishes the
  * same CloudEvent id, which consumers ignore: at least once, never lost.
+ *
+ * <p>One replica relays at a time (a transaction-level advisory lock per application): two replicas each holding
+ * a batch would publish in the order their sends finish, so an older snapshot of a key could land after a newer
+ * one on a compacted topic and win (a revoked key valid again).
  */
 @Singleton
 public class OutboxRelay {
@@ -41,6 +45,7 @@ public class OutboxRelay {
     private final Clock clock;
     private final URI source;
     private final Duration pollEvery;
+    private final String lockName;
     private volatile Thread worker;
     private volatile boolean running;
 
@@ -52,6 +57,12 @@ public class OutboxRelay {
         this.clock = clock;
         this.source = URI.create("apimon/" + app);
         this.pollEvery = pollEvery;
+        this.lockName = lockName(app);
+    }
+
+    /** The advisory lock's name: one relay per application, whether or not applications share a database. */
+    public static String lockName(String app) {
+        return "apimon-outbox:" + app;
     }
 
     void onStart(@Observes StartupEvent ev) {
@@ -99,6 +110,10 @@ public class OutboxRelay {
     public int publishBatch(int max) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
+            if (!relayLock(c)) {
+                c.rollback();
+                return 0; // another replica is relaying
+            }
             List<OutboxEvent> batch = new ArrayList<>();
             List<Long> seqs = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
@@ -135,6 +150,15 @@ public class OutboxRelay {
             }
             c.commit();
             return batch.size();
+        }
+    }
+
+    private boolean relayLock(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtext(?))")) {
+            ps.setString(1, lockName);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
