@@ -6,7 +6,7 @@
 --
 -- ARGV: 1 number of checks, then each check's arguments; KEYS: each check's keys (below), one check after the other,
 -- then the pending-alerts set.
--- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert markers: hash, fields 80/100]
+-- Per check, KEYS: rate TAT keys (nr) .. [quota counter] .. [request-id marker] .. [alert markers: hash, fields 80:limit/100:limit]
 --            ARGV: 1 now_us, 2 cost, 3 nr, 4 has_quota, 5 has_idem, 6 idem_ttl_ms,
 --                  then per rate limit: emission_us, capacity_us,
 --                  then if has_quota: limit, hard, ttl_ms (counter and markers), units_80, units_100
@@ -101,15 +101,16 @@ local function decide(kb, ab)
   if has_quota and limit > 0 then
     local t80 = tonumber(ARGV[ab + a + 3])
     local t100 = tonumber(ARGV[ab + a + 4])
-    -- each marker field is set once per period, so each threshold alerts once. A field the service cleared (its
-    -- alert could not be published) or a limit lowered below the usage fires on the next check, allowed or not:
-    -- at a hard quota's limit every later check is denied, and the 100% alert must still go out
-    if used >= t80 and redis.call('HSETNX', akey, '80', used) == 1 then
+    -- each marker field is set once per period and limit, so each threshold of a limit alerts once (a plan change
+    -- to another limit mid-period alerts again for the new one). A field the service cleared or a limit lowered
+    -- below the usage fires on the next check, allowed or not: at a hard quota's limit every later check is
+    -- denied, and the 100% alert must still go out
+    if used >= t80 and redis.call('HSETNX', akey, '80:' .. ARGV[ab + a], used) == 1 then
       fired80 = 1
       redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
       pending(akey, 80, used, limit)
     end
-    if used >= t100 and redis.call('HSETNX', akey, '100', used) == 1 then
+    if used >= t100 and redis.call('HSETNX', akey, '100:' .. ARGV[ab + a], used) == 1 then
       fired100 = 1
       redis.call('PEXPIRE', akey, ARGV[ab + a + 2])
       pending(akey, 100, used, limit)

@@ -77,7 +77,7 @@ class QuotaAlertsTest {
         assertEquals("2026-05-05T00:00:00Z", may.get("period_start").asText());
         assertEquals("com.apimon.alert.quota_threshold", Topics.header(alerts.get(0), "ce_type"));
         assertEquals(c.id(), Topics.header(alerts.get(0), "ce_subject"));
-        assertEquals("quota-threshold:" + c.id() + ":live:api_calls:" + Instant.parse("2026-04-05T00:00:00Z").getEpochSecond() + ":80",
+        assertEquals("quota-threshold:" + c.id() + ":live:api_calls:" + Instant.parse("2026-04-05T00:00:00Z").getEpochSecond() + ":80:10",
                 Topics.header(alerts.get(0), "ce_id"));
         // acknowledged by Kafka (or test-mode, never sent): nothing of this customer left pending
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> redis.sortedSet(String.class)
@@ -103,7 +103,7 @@ class QuotaAlertsTest {
         assertEquals(10, a.get("limit").asLong());
         assertEquals("2026-04-05T00:00:00Z", a.get("period_start").asText());
         assertEquals(Instant.ofEpochMilli(firedAt).toString(), Instant.parse(a.get("at").asText()).toString(), "the time it fired");
-        assertEquals("quota-threshold:" + customer + ":live:api_calls:" + period.start().getEpochSecond() + ":100",
+        assertEquals("quota-threshold:" + customer + ":live:api_calls:" + period.start().getEpochSecond() + ":100:10",
                 Topics.header(sent.get(0), "ce_id"), "the same id as the first send: consumers deduplicate");
         Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> redis.sortedSet(String.class).zscore(CounterKeys.PENDING_ALERTS, member).isEmpty());

@@ -92,6 +92,7 @@ class ChecksApiTest {
 
     @Test
     void malformedAndUnknownKeysAreInvalid() {
+        Fixtures.awaitViewLoaded();
         check("sk_live_notAKeyAtAll", "GET /pets").then().statusCode(200)
                 .body("allowed", equalTo(false)).body("code", equalTo("INVALID_KEY")).body("reason", containsString("malformed"));
         check(ApiKeys.generate("live"), "GET /pets").then().statusCode(200)

@@ -8,6 +8,7 @@ import dev.apimon.quota.checks.domain.CheckEngine;
 import dev.apimon.quota.checks.domain.Decision;
 import dev.apimon.quota.checks.domain.KeyHasher;
 import dev.apimon.quota.checks.domain.RateLimitHeaders;
+import dev.apimon.quota.checks.domain.ViewNotLoadedException;
 import dev.apimon.quota.limits.domain.Entitlements;
 import dev.apimon.quota.limits.domain.Gcra;
 import dev.apimon.quota.limits.domain.LimitResult;
@@ -38,10 +39,11 @@ class DecisionCombinationTest {
 
     static {
         QuotaView view = new QuotaView();
+        view.markLoaded();
         KeyHasher hasher = new KeyHasher(PEPPER);
         view.replaceKeys("cus_1", List.of(new KeyRecord("key_1", "cus_1", hasher.hash(KEY), "live", Entitlements.UNRESTRICTED_SCOPES, null, null)));
         view.putSubscription(new SubscriptionRecord("cus_1", "sub_1", new PlanRef("pro", 1), "active",
-                Instant.parse("2026-01-01T00:00:00Z"), null, null, null));
+                Instant.parse("2026-01-01T00:00:00Z"), null, null, null, null));
         view.putPlan(new PlanDefinition(new PlanRef("pro", 1), "published",
                 List.of(new RateLimitSpec("default", Gcra.of(10, 60 * SEC))),
                 Map.of("api_calls", new QuotaSpec("api_calls", 100, true), "images", new QuotaSpec("images", 100, false)),
@@ -72,15 +74,15 @@ class DecisionCombinationTest {
                 Arguments.of("images", 1, redis(true, 6 * SEC, 101, false, false), "VALID", null, 9L, 101L, true),
                 // cost 5 refused by rate with 3 left: waits for 2 more intervals
                 Arguments.of("api_calls", 5, redis(false, 42 * SEC, 10, false, false), "RATE_LIMITED", 12L, 3L, 10L, false),
-                // fail-closed on quotas
+                // fail-closed on quotas: Redis did not say what is used
                 Arguments.of("api_calls", 1, new LimitResult(false, false, new long[1], 0, false, false, LimitResult.Source.CLOSED, "quota"),
-                        "RATE_LIMITED", 1L, 0L, 0L, false)
+                        "RATE_LIMITED", 1L, 0L, null, false)
         );
     }
 
     @ParameterizedTest(name = "[{index}] {3}")
     @MethodSource("cases")
-    void combine(String meter, long cost, LimitResult r, String code, Long retry, long rateRemaining, long used, boolean over) {
+    void combine(String meter, long cost, LimitResult r, String code, Long retry, long rateRemaining, Long used, boolean over) {
         Decision d = ENGINE.combine(prepare(meter, cost), r);
         assertEquals(code, d.code().name());
         assertEquals(retry, d.retryAfterSeconds());
@@ -106,12 +108,37 @@ class DecisionCombinationTest {
     }
 
     @Test
+    void aCancellationAtPeriodEndRefusesFromThatInstantWithoutANewSnapshot() {
+        QuotaView view = new QuotaView();
+        KeyHasher hasher = new KeyHasher(PEPPER);
+        view.replaceKeys("cus_2", List.of(new KeyRecord("key_2", "cus_2", hasher.hash(KEY), "live", Entitlements.UNRESTRICTED_SCOPES, null, null)));
+        Instant periodEnd = Instant.parse("2026-03-15T00:00:00Z");
+        view.putSubscription(new SubscriptionRecord("cus_2", "sub_2", new PlanRef("pro", 1), "active",
+                Instant.parse("2026-02-15T00:00:00Z"), null, null, null, periodEnd));
+        view.putPlan(new PlanDefinition(new PlanRef("pro", 1), "published", List.of(), Map.of(), Entitlements.ofPlan(null, x -> { })));
+        CheckEngine engine = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null));
+        CheckCommand cmd = new CheckCommand(KEY, "GET /x", 1, "api_calls", false, null, "api.request", null);
+        org.junit.jupiter.api.Assertions.assertThrows(ViewNotLoadedException.class,
+                () -> engine.prepare(cmd, Operation.parse("GET /x"), periodEnd), "before the view is loaded no key is known: no answer, not INVALID_KEY");
+        view.markLoaded();
+
+        org.junit.jupiter.api.Assertions.assertInstanceOf(CheckEngine.Limited.class,
+                engine.prepare(cmd, Operation.parse("GET /x"), periodEnd.minusMillis(1)), "works until the period ends");
+        for (Instant at : List.of(periodEnd, periodEnd.plusSeconds(20))) {
+            Decision d = org.junit.jupiter.api.Assertions.assertInstanceOf(CheckEngine.Early.class,
+                    engine.prepare(cmd, Operation.parse("GET /x"), at)).decision();
+            assertEquals("FORBIDDEN", d.code().name());
+            assertEquals("the customer's subscription is canceled", d.reason());
+        }
+    }
+
+    @Test
     void alertsCarryThePeriodAndAStableId() {
         Decision d = ENGINE.combine(prepare("api_calls", 1), redis(true, 6 * SEC, 80, true, false));
         assertEquals(1, d.alerts().size());
         assertEquals(80, d.alerts().get(0).thresholdPercent());
         assertEquals(Instant.parse("2026-03-01T00:00:00Z"), d.alerts().get(0).periodStart());
-        assertEquals("quota-threshold:cus_1:live:api_calls:" + Instant.parse("2026-03-01T00:00:00Z").getEpochSecond() + ":80",
+        assertEquals("quota-threshold:cus_1:live:api_calls:" + Instant.parse("2026-03-01T00:00:00Z").getEpochSecond() + ":80:100",
                 d.alerts().get(0).eventId());
         // a denied check publishes what the script fired (a cleared marker at a hard quota's limit fires again there)
         Decision denied = ENGINE.combine(prepare("api_calls", 1), redis(false, 0, 100, true, true));
@@ -132,6 +159,18 @@ class DecisionCombinationTest {
         assertEquals("10", oh.get("X-RateLimit-Limit"), "the fewest remaining");
         assertEquals("1", oh.get("X-RateLimit-Remaining"));
         assertEquals(null, oh.get("Retry-After"));
+    }
+
+    @Test
+    void aFailClosedAnswerClaimsNothingRemainsUntilItsRetry_notAFullQuota() {
+        LimitResult closedQuota = new LimitResult(false, false, new long[1], 0, false, false, LimitResult.Source.CLOSED, "quota");
+        Decision d = ENGINE.combine(prepare("api_calls", 1), closedQuota);
+        assertEquals("RATE_LIMITED", d.code().name());
+        Map<String, String> h = RateLimitHeaders.of(d);
+        assertEquals("0", h.get("X-RateLimit-Remaining"));
+        assertEquals("1", h.get("Retry-After"));
+        assertEquals("\"default\";r=0;t=1, \"api_calls\";r=0;t=1", h.get("RateLimit"));
+        assertEquals(null, d.limits().get(1).used(), "Redis did not say what is used");
     }
 
     @Test

@@ -76,4 +76,17 @@ class UsageRecordingTest {
         assertEquals("image.generated", Topics.header(events.get(0), "ce_type"));
         assertEquals("images", Fixtures.JSON.readTree(events.get(0).value()).get("meter").asText());
     }
+
+    @Test
+    void recordedDataTooLargeForAUsageEventIsRefusedNamingDataBeforeAnythingIsCounted() {
+        Customer c = Fixtures.customer(List.of(), List.of(quota("api_calls", 100, "hard")), List.of(), Instant.parse("2026-01-01T00:00:00Z"));
+        String big = "x".repeat(300 * 1024);
+        check(Map.of("key", c.key().plaintext(), "operation", "GET /pets", "record", true, "request_id", "big-" + c.id(),
+                "data", Map.of("blob", big)))
+                .then().statusCode(400).body("errors[0].field", equalTo("data"));
+        peek(c.key().plaintext(), "GET /x").then().body("limits[0].used", equalTo(0));
+        // the same data without recording is only the check's business: answered
+        check(Map.of("key", c.key().plaintext(), "operation", "GET /pets", "data", Map.of("blob", big)))
+                .then().statusCode(200).body("code", equalTo("VALID")).body("limits[0].used", equalTo(1));
+    }
 }

@@ -94,14 +94,27 @@ class BatchedLimitsTest {
         assertEquals(List.of(false, true, false, false), r.stream().map(LimitResult::alert80).toList());
         assertEquals(List.of(false, false, false, false), r.stream().map(LimitResult::alert100).toList());
         String markers = quota(c, 10, now, 1).quota().alertKey();
-        assertEquals("8", redis.hash(String.class).hget(markers, "80"), "the marker remembers the usage it fired at");
+        assertEquals("8", redis.hash(String.class).hget(markers, "80:10"), "the marker remembers the usage it fired at");
         assertTrue(redis.key().pttl(markers) > Duration.ofDays(1).toMillis(), "markers live until the period's end + 1 day");
         // the alert could not be published: AlertPublisher clears the marker, so the next allowed check fires it again
-        redis.hash(String.class).hdel(markers, "80");
+        redis.hash(String.class).hdel(markers, "80:10");
         r = oneTurn(List.of(quota(c, 10, now + 1, 1)));
         assertEquals(List.of(true, true), List.of(r.get(0).alert80(), r.get(0).alert100()), "80% again, and 100% reached");
         r = oneTurn(List.of(quota(c, 10, now + 2, 0)));
         assertEquals(List.of(false, false), List.of(r.get(0).alert80(), r.get(0).alert100()), "a peek fires nothing");
+    }
+
+    @Test
+    void aLimitRaisedMidPeriodAlertsAgainAtItsOwnThresholds() throws Exception {
+        long now = CheckEngine.toMicros(Instant.now());
+        String c = customer();
+        List<LimitResult> r = oneTurn(List.of(quota(c, 10, now, 10)));
+        assertEquals(List.of(true, true), List.of(r.get(0).alert80(), r.get(0).alert100()));
+        // the customer upgrades to 50 in the same period: same counter, same marker hash
+        r = oneTurn(List.of(quota(c, 50, now + 1, 29), quota(c, 50, now + 2, 1), quota(c, 50, now + 3, 10), quota(c, 50, now + 4, 1)));
+        assertEquals(List.of(false, true, false, false), r.stream().map(LimitResult::alert80).toList(), "80% of 50 at 40");
+        assertEquals(List.of(false, false, true, false), r.stream().map(LimitResult::alert100).toList(), "100% of 50 at 50");
+        assertEquals(List.of(39L, 40L, 50L, 50L), r.stream().map(LimitResult::quotaUsed).toList());
     }
 
     @Test
@@ -118,7 +131,7 @@ class BatchedLimitsTest {
         }
         // neither alert could be published: both markers cleared. No check of this period will be allowed again.
         String markers = quota(c, 10, now, 1).quota().alertKey();
-        redis.hash(String.class).hdel(markers, "80", "100");
+        redis.hash(String.class).hdel(markers, "80:10", "100:10");
         r = oneTurn(List.of(quota(c, 10, now + 1, 1)));
         assertEquals(List.of(false, true, true), List.of(r.get(0).allowed(), r.get(0).alert80(), r.get(0).alert100()),
                 "denied, and both alerts fire again");

@@ -224,6 +224,12 @@ public final class Fixtures {
         return check(Map.of("key", key, "operation", operation, "cost", 0));
     }
 
+    /** Waits until this replica's view is loaded (before, checks of well-formed keys answer 503 NOT_READY). */
+    public static void awaitViewLoaded() {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    }
+
     /**
      * Waits until a check of this key answers {@code expected}, or (expected null) anything but an unknown key /
      * missing subscription / plan — i.e. the whole fixture is in the view.
@@ -236,7 +242,7 @@ public final class Fixtures {
             if (expected != null) {
                 return expected.equals(code);
             }
-            return code != null && !"INVALID_KEY".equals(code) && (reason == null
+            return code != null && !"INVALID_KEY".equals(code) && !"NOT_READY".equals(code) && (reason == null
                     || !(reason.contains("no subscription") || reason.contains("not in the catalog")));
         });
     }

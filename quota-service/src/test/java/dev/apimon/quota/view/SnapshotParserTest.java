@@ -56,6 +56,16 @@ class SnapshotParserTest {
                  "scheduled_change":{"plan":{"code":"pro","version":4},"at":"2026-03-31T00:00:00Z"}}"""));
         assertEquals("pro:3", s.planAt(Instant.parse("2026-03-30T00:00:00Z")).key());
         assertEquals("pro:4", s.planAt(Instant.parse("2026-03-31T00:00:00Z")).key());
+        assertEquals("active", s.statusAt(Instant.parse("2026-04-30T00:00:00Z")), "no cancellation scheduled");
+
+        SubscriptionRecord canceling = parser.subscription("cus_1", b("""
+                {"customer_id":"cus_1","subscription_id":"sub_1","plan":{"code":"pro","version":3},"status":"active",
+                 "period_anchor":"2026-01-31T00:00:00Z","current_period_start":"2026-02-28T00:00:00Z",
+                 "current_period_end":"2026-03-31T00:00:00Z","cancel_at_period_end":true,"scheduled_change":null}"""));
+        assertEquals("active", canceling.statusAt(Instant.parse("2026-03-30T23:59:59Z")));
+        assertEquals("canceled", canceling.statusAt(Instant.parse("2026-03-31T00:00:00Z")));
+        assertThrows(PoisonException.class, () -> parser.subscription("cus_1", b("""
+                {"customer_id":"cus_1","plan":{"code":"pro","version":3},"status":"active","cancel_at_period_end":true}""")));
     }
 
     @ParameterizedTest

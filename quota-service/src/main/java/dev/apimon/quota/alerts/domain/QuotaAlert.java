@@ -5,7 +5,8 @@ import java.time.Instant;
 /**
  * A quota threshold reached for the first time in a period (the billing.alerts payload, plus routing data).
  *
- * @param markerKey the Redis hash whose field {@code thresholdPercent} (set by HSETNX) made this alert fire once
+ * @param markerKey the Redis hash whose field {@code thresholdPercent:limit} (set by HSETNX) made this alert fire once
+ *                  per period and limit
  */
 public record QuotaAlert(String customerId, String env, String meter, int thresholdPercent, long used, long limit,
                          Instant periodStart, Instant at, String markerKey) {
@@ -42,8 +43,12 @@ public record QuotaAlert(String customerId, String env, String meter, int thresh
         }
     }
 
-    /** Stable across replicas and retries, so consumers deduplicate a re-sent alert. */
+    /**
+     * Stable across replicas and retries, so consumers deduplicate a re-sent alert; the limit is part of it, so the
+     * alerts of a limit changed mid-period are new ones.
+     */
     public String eventId() {
-        return "quota-threshold:" + customerId + ":" + env + ":" + meter + ":" + periodStart.getEpochSecond() + ":" + thresholdPercent;
+        return "quota-threshold:" + customerId + ":" + env + ":" + meter + ":" + periodStart.getEpochSecond() + ":" + thresholdPercent
+                + ":" + limit;
     }
 }

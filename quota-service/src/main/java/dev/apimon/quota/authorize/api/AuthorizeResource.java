@@ -11,6 +11,7 @@ import dev.apimon.quota.checks.domain.CheckService;
 import dev.apimon.quota.checks.domain.Decision;
 import dev.apimon.quota.checks.domain.DecisionCode;
 import dev.apimon.quota.checks.domain.RateLimitHeaders;
+import dev.apimon.quota.checks.domain.ViewNotLoadedException;
 import dev.apimon.quota.checks.messaging.UsagePublisher;
 import dev.apimon.quota.limits.domain.Operation;
 import io.smallrye.mutiny.Uni;
@@ -154,7 +155,8 @@ public class AuthorizeResource {
         }
         CheckCommand cmd = new CheckRequest(key, opText, cost, meter, record, null, null, null)
                 .validate(h.getHeaderString("X-Request-Id"), config.defaultMeter(), config.usage().defaultType(), config.maxCost());
-        Uni<Response> answer = service.check(cmd, op).map(d -> respond(d, start));
+        Uni<Response> answer = service.check(cmd, op).map(d -> respond(d, start))
+                .onFailure(ViewNotLoadedException.class).recoverWithItem(ChecksResource::notLoaded);
         return cmd.record()
                 ? answer.onFailure(UsagePublisher.UsageNotRecordedException.class).recoverWithItem(ChecksResource::usageNotRecorded)
                 : answer;

@@ -8,6 +8,7 @@ import dev.apimon.quota.checks.domain.CheckCommand;
 import dev.apimon.quota.checks.domain.CheckService;
 import dev.apimon.quota.checks.domain.Decision;
 import dev.apimon.quota.checks.domain.RateLimitHeaders;
+import dev.apimon.quota.checks.domain.ViewNotLoadedException;
 import dev.apimon.quota.checks.messaging.UsagePublisher;
 import dev.apimon.quota.limits.domain.Operation;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,6 +46,8 @@ public class ChecksResource {
     static final int ROUTE_ORDER = Integer.MIN_VALUE + 100;
     /** A check is a few hundred bytes; usage {@code data} may add some (a Kafka record is at most 1 MiB anyway). */
     static final long MAX_BODY = 1024 * 1024;
+    /** A recorded check's data becomes a usage event's data, which usage-service takes up to 256 KiB of. */
+    static final long MAX_RECORDED_BODY = 256 * 1024;
 
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json;charset=UTF-8");
     private static final CharSequence PROBLEM_JSON = HttpHeaders.createOptimized(Problem.MEDIA_TYPE);
@@ -110,6 +113,11 @@ public class ChecksResource {
         HttpServerRequest req = rc.request();
         CheckCommand cmd = read(body)
                 .validate(req.getHeader("X-Request-Id"), config.defaultMeter(), config.usage().defaultType(), config.maxCost());
+        if (cmd.record() && body.length() > MAX_RECORDED_BODY) {
+            // refused before anything is counted: Kafka would refuse the event for good, and every retry with it
+            throw ProblemException.invalid("data", "a recorded check's body is at most " + MAX_RECORDED_BODY
+                    + " bytes: its data becomes the usage event's data");
+        }
         Operation op = parseOperation(cmd.operation(), "operation");
         boolean withHeaders = req.query() != null && "true".equalsIgnoreCase(req.getParam("headers"));
         service.check(cmd, op, (d, err) -> {
@@ -119,6 +127,9 @@ public class ChecksResource {
             } else if (err instanceof UsagePublisher.UsageNotRecordedException) {
                 rc.response().putHeader("Retry-After", "1");
                 problem(rc, usageNotRecordedProblem());
+            } else if (err instanceof ViewNotLoadedException) {
+                rc.response().putHeader("Retry-After", "1");
+                problem(rc, notLoadedProblem());
             } else {
                 internal(rc, err);
             }
@@ -189,6 +200,16 @@ public class ChecksResource {
         return Problem.of(503, "USAGE_NOT_RECORDED", "Service unavailable",
                 "the usage event could not be written; retry the check with the same request id (it will not be counted twice)",
                 List.of());
+    }
+
+    private static Problem notLoadedProblem() {
+        return Problem.of(503, "NOT_READY", "Service unavailable",
+                "this replica is still loading the keys, subscriptions and plans; retry shortly", List.of());
+    }
+
+    /** Before the view is loaded every key would look unknown: no answer rather than a wrong one. */
+    public static Response notLoaded(Throwable e) {
+        return Response.status(503).type(Problem.MEDIA_TYPE).header("Retry-After", "1").entity(notLoadedProblem()).build();
     }
 
     /** The check was allowed and counted but its usage event is not durable: the caller retries with the same id. */

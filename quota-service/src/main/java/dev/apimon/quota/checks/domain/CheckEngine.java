@@ -65,6 +65,9 @@ public final class CheckEngine {
         if (env == null) {
             return early(DecisionCode.INVALID_KEY, "the API key is malformed (format or checksum)");
         }
+        if (!view.loaded()) {
+            throw new ViewNotLoadedException();
+        }
         KeyRecord key = view.keyByHash(hasher.apply(cmd.key()));
         if (key == null || !env.equals(key.env())) {
             return early(DecisionCode.INVALID_KEY, "unknown API key");
@@ -81,11 +84,12 @@ public final class CheckEngine {
             return new Early(Decision.refused(DecisionCode.FORBIDDEN, "the customer has no subscription", customer, key.keyId(), env, null));
         }
         PlanRef ref = sub.planAt(now);
-        if (SubscriptionRecord.SUSPENDED.equals(sub.status())) {
+        String status = sub.statusAt(now);
+        if (SubscriptionRecord.SUSPENDED.equals(status)) {
             return new Early(Decision.refused(DecisionCode.SUSPENDED, "the customer's subscription is suspended", customer, key.keyId(), env, ref));
         }
-        if (!SubscriptionRecord.ACTIVE.equals(sub.status())) {
-            return new Early(Decision.refused(DecisionCode.FORBIDDEN, "the customer's subscription is " + sub.status(), customer, key.keyId(), env, ref));
+        if (!SubscriptionRecord.ACTIVE.equals(status)) {
+            return new Early(Decision.refused(DecisionCode.FORBIDDEN, "the customer's subscription is " + status, customer, key.keyId(), env, ref));
         }
         PlanDefinition plan = view.plan(ref);
         if (plan == null) {
@@ -235,11 +239,12 @@ public final class CheckEngine {
             } else {
                 quotaDenied = !r.allowed() && q.spec().hard() && used + cost > limit;
             }
-            overQuota = used > limit;
+            overQuota = !closed && used > limit;
             long resetSeconds = q.period().secondsUntilEnd(l.now());
-            states.add(new LimitState(LimitState.QUOTA, null, q.spec().meter(), limit, used, Math.max(0, limit - used),
-                    resetSeconds, q.period().end(), q.spec().enforcement(), q.period().lengthSeconds(), overQuota,
-                    quotaDenied, quotaDenied ? (closed ? 1 : Math.max(1, resetSeconds)) : 0));
+            // fail-closed: Redis did not say what is used, and the answer is "retry in 1 s" - nothing remains until then
+            states.add(new LimitState(LimitState.QUOTA, null, q.spec().meter(), limit, closed ? null : used,
+                    closed ? 0 : Math.max(0, limit - used), closed ? 1 : resetSeconds, q.period().end(), q.spec().enforcement(),
+                    q.period().lengthSeconds(), overQuota, quotaDenied, quotaDenied ? (closed ? 1 : Math.max(1, resetSeconds)) : 0));
             if (r.alert80() || r.alert100()) {
                 alerts = new ArrayList<>(2);
                 if (r.alert80()) {

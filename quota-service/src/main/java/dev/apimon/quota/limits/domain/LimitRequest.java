@@ -15,7 +15,7 @@ public record LimitRequest(String customerId, String env, long nowMicros, long c
     }
 
     /**
-     * @param alertKey the period's threshold markers: a hash whose fields "80" / "100" are set once (HSETNX)
+     * @param alertKey the period's threshold markers: a hash whose fields "80:limit" / "100:limit" are set once (HSETNX)
      */
     public record Quota(QuotaSpec spec, String counterKey, BillingPeriod period, String alertKey) {
         public long threshold(int percent) {

@@ -11,7 +11,10 @@ import java.util.Locale;
  *
  * <p>The path is normalized the way upstream servers resolve it (query dropped, empty segments collapsed,
  * percent-decoding, "." and ".." resolved) so "GET /pets/../admin" is matched as "GET /admin" and cannot slip
- * past an entitlement such as "GET /pets/**".
+ * past an entitlement such as "GET /pets/**". Where upstreams disagree, the reading that removes segments wins:
+ * a decoded "/" ("%2F") or a "\" separates segments (servers that decode them, Windows servers), and a segment
+ * that is "." or ".." before its path parameters ("..;x", which Tomcat and Spring resolve as "..") is one.
+ * An upstream that reads them literally then serves a path the check saw as narrower: refused, never widened.
  */
 public record Operation(String method, List<String> segments, String feature) {
     public static final String FEATURE_PREFIX = "feature:";
@@ -67,18 +70,44 @@ public record Operation(String method, List<String> segments, String feature) {
                 continue;
             }
             String d = decode(p.substring(from, to));
-            if (d.equals(".")) {
+            if (indexOfAny(d, '/', '\\') < 0) {
+                add(out, d);
                 continue;
             }
-            if (d.equals("..")) {
-                if (!out.isEmpty()) {
-                    out.remove(out.size() - 1);
+            for (int f = 0, t; f <= d.length(); f = t + 1) {
+                t = nextSeparator(d, f);
+                if (t > f) {
+                    add(out, d.substring(f, t));
                 }
-                continue;
             }
-            out.add(d);
         }
         return List.copyOf(out);
+    }
+
+    private static int nextSeparator(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '/' || c == '\\') {
+                return i;
+            }
+        }
+        return s.length();
+    }
+
+    /** Appends one decoded segment, resolving dot segments (with or without path parameters). */
+    private static void add(List<String> out, String segment) {
+        int semi = segment.indexOf(';');
+        String name = semi < 0 ? segment : segment.substring(0, semi);
+        if (name.equals(".")) {
+            return;
+        }
+        if (name.equals("..")) {
+            if (!out.isEmpty()) {
+                out.remove(out.size() - 1);
+            }
+            return;
+        }
+        out.add(segment);
     }
 
     private static int indexOfAny(String s, char a, char b) {

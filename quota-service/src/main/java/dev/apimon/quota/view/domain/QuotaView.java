@@ -17,6 +17,16 @@ public final class QuotaView {
     private final Map<String, PlanDefinition> plans = new ConcurrentHashMap<>();
     /** The same plans by reference: a check looks up by PlanRef and would otherwise build "code:version" each time. */
     private final Map<PlanRef, PlanDefinition> plansByRef = new ConcurrentHashMap<>();
+    private volatile boolean loaded;
+
+    /** True once everything published before the consumer started is in the view. */
+    public boolean loaded() {
+        return loaded;
+    }
+
+    public void markLoaded() {
+        loaded = true;
+    }
 
     public KeyRecord keyByHash(String hash) {
         return keysByHash.get(hash);

@@ -89,8 +89,16 @@ public final class SnapshotParser {
                 throw new PoisonException("scheduled_change.at is required");
             }
         }
+        JsonNode cancel = root.get("cancel_at_period_end");
+        Instant cancelAt = null;
+        if (cancel != null && cancel.asBoolean(false)) {
+            cancelAt = instant(root, "current_period_end", "");
+            if (cancelAt == null) {
+                throw new PoisonException("current_period_end is required when cancel_at_period_end is true");
+            }
+        }
         return new SubscriptionRecord(customer, text(root, "subscription_id", false), plan, status,
-                instant(root, "period_anchor", ""), instant(root, "current_period_start", ""), scheduled, scheduledAt);
+                instant(root, "period_anchor", ""), instant(root, "current_period_start", ""), scheduled, scheduledAt, cancelAt);
     }
 
     public PlanDefinition plan(String recordKey, byte[] value) {

@@ -249,6 +249,7 @@ public class ViewConsumer {
             return;
         }
         loaded = true;
+        view.markLoaded();
         loadedAt = Instant.now();
         QuotaView.Stats s = view.stats();
         status = "loaded";
