@@ -114,6 +114,10 @@ public final class EventValidator {
         if (e.data() != null && (unstorable = StorableText.jsonProblem(e.data())) != null) {
             return reject(index, id, "data " + unstorable);
         }
+        // before any parse: such numbers also break the parse (1e3000000000 overflows BigDecimal's exponent)
+        if (e.data() != null && (unstorable = JsonbNumbers.problem(e.data())) != null) {
+            return reject(index, id, "data " + unstorable);
+        }
         String contentType = e.datacontenttype();
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).matches("application/([a-z.+-]*\\+)?json.*")) {
             return reject(index, id, "datacontenttype must be application/json");

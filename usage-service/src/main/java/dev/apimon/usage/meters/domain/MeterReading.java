@@ -27,25 +27,26 @@ public sealed interface MeterReading {
     String NUMERIC_RANGE = " (at most " + JsonValues.MAX_INTEGER_DIGITS + " digits before the point and "
             + JsonValues.MAX_DECIMALS + " after it)";
 
-    /** Whether checking an event for this meter needs its data (a count meter without a filter does not). */
+    /** Whether checking an event for this meter needs its data (a count meter without filter and groups does not). */
     static boolean readsData(Meter m) {
-        return m.aggregation().needsValue() || !m.filter().isEmpty();
+        return m.aggregation().needsValue() || !m.filter().isEmpty() || !m.groupBy().isEmpty();
     }
 
-    /** Why the meter cannot measure this event, or null — without computing groups (the ingest check). */
+    /** Why the meter cannot measure this event, or null (the ingest check). */
     static String problem(Meter m, String eventType, JsonNode data) {
+        if (!m.groupBy().isEmpty() || m.aggregation() == Aggregation.UNIQUE_COUNT) {
+            // group and distinct values become index keys: their lengths are checked on the values of() computes
+            return of(m, eventType, data) instanceof Invalid invalid ? invalid.reason() : null;
+        }
         if (!m.eventType().equals(eventType) || !m.filter().matches(data)) {
             return null;
         }
-        return switch (m.aggregation()) {
-            case COUNT -> null;
-            case UNIQUE_COUNT -> JsonValues.scalarText(m.valueProperty().read(data)) == null
-                    ? "meter '" + m.slug() + "' needs a value at " + m.valueProperty() : null;
-            default -> JsonValues.decimal(m.valueProperty().read(data)) == null
-                    ? "meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() + NUMERIC_RANGE : null;
-        };
+        // no groups to compute: count needs nothing more, the numeric aggregations their value
+        return m.aggregation() == Aggregation.COUNT || JsonValues.decimal(m.valueProperty().read(data)) != null ? null
+                : "meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() + NUMERIC_RANGE;
     }
 
+    /** What the event contributes; Invalid also for group or distinct values too long for an index key ({@link KeyBounds}). */
     static MeterReading of(Meter m, String eventType, JsonNode data) {
         if (!m.eventType().equals(eventType) || !m.filter().matches(data)) {
             return SKIP;
@@ -54,13 +55,19 @@ public sealed interface MeterReading {
         for (Map.Entry<String, JsonPath> g : m.groupBy().entrySet()) {
             group.put(g.getKey(), JsonValues.scalarText(g.getValue().read(data)));
         }
+        String tooLong = KeyBounds.groupProblem(m, group);
+        if (tooLong != null) {
+            return new Invalid(tooLong);
+        }
         return switch (m.aggregation()) {
             case COUNT -> new Contribution(group, BigDecimal.ONE, null);
             case UNIQUE_COUNT -> {
                 String v = JsonValues.scalarText(m.valueProperty().read(data));
-                yield v == null
-                        ? new Invalid("meter '" + m.slug() + "' needs a value at " + m.valueProperty())
-                        : new Contribution(group, null, v);
+                if (v == null) {
+                    yield new Invalid("meter '" + m.slug() + "' needs a value at " + m.valueProperty());
+                }
+                String problem = KeyBounds.valueProblem(m, v);
+                yield problem != null ? new Invalid(problem) : new Contribution(group, null, v);
             }
             default -> {
                 BigDecimal v = JsonValues.decimal(m.valueProperty().read(data));

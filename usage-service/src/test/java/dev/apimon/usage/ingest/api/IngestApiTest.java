@@ -17,6 +17,8 @@ import dev.apimon.testinfra.KafkaResource;
 import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.PostgresResource;
 import dev.apimon.testinfra.Tokens;
+import dev.apimon.usage.ingest.domain.JsonbNumbers;
+import dev.apimon.usage.ingest.domain.JsonbNumbersTest;
 import dev.apimon.usage.support.Fixtures;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -96,8 +98,96 @@ class IngestApiTest {
         ingest(body).then().statusCode(202).body("accepted", equalTo(1)).body("rejected.index", contains(1, 2, 3))
                 .body("rejected.error", contains("subject must not contain the character U+0000",
                         "data must not contain the character U+0000 (\\u0000)",
-                        "meter '" + s.bytes() + "' needs a numeric value at $.bytes (at most 30 digits before the point and 18 after it)"));
+                        "data has a number at $.bytes that PostgreSQL cannot store (at most 131072 digits before the point and "
+                                + "16383 after it, the exponent applied)"));
         awaitUsage(s.bytes(), s.customer(), t.truncatedTo(ChronoUnit.HOURS), "3");
+    }
+
+    @Test
+    void aGroupOrDistinctValueTooLongForAnIndexKeyIsRejectedPerItemAndTheRestAggregated() {
+        String type = Fixtures.unique("keys") + ".request";
+        String calls = Fixtures.unique("calls");
+        String users = Fixtures.unique("users");
+        // a count meter with groups and no filter: ingest did not even read data for it
+        Fixtures.createMeter("{\"slug\": \"" + calls + "\", \"event_type\": \"" + type + "\", \"aggregation\": \"count\", "
+                + "\"group_by\": {\"endpoint\": \"$.endpoint\"}}");
+        Fixtures.createMeter("{\"slug\": \"" + users + "\", \"event_type\": \"" + type + "\", \"aggregation\": \"unique_count\", "
+                + "\"value_property\": \"$.user\"}");
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), null);
+        Instant t = hoursAgo(2).plusSeconds(60);
+        // 3 KB that does not compress: beyond the 2704 bytes of a B-tree row, which stopped the partition's aggregation
+        String random = randomText(3000);
+        ingest(batch(event("k0", customer, t, type, "{\"endpoint\": \"GET /pets\", \"user\": \"u0\"}"),
+                event("k1", customer, t, type, "{\"endpoint\": \"" + random + "\", \"user\": \"u1\"}"),
+                event("k2", customer, t, type, "{\"endpoint\": \"GET /pets\", \"user\": \"" + random + "\"}"),
+                event("k3", customer, t, type, "{\"endpoint\": \"GET /pets\", \"user\": \"u3\"}")))
+                .then().statusCode(202).body("accepted", equalTo(2))
+                .body("rejected.index", contains(1, 2)).body("rejected.id", contains("k1", "k2"))
+                .body("rejected.error", contains("meter '" + calls + "' needs a group value of at most 256 characters at $.endpoint",
+                        "meter '" + users + "' needs a value of at most 256 characters at $.user"));
+        Instant hour = t.truncatedTo(ChronoUnit.HOURS);
+        JsonNode grouped = Fixtures.await(calls + " = 2", Duration.ofSeconds(20),
+                () -> Fixtures.usage(calls, customer, hour, hour.plus(1, ChronoUnit.HOURS), "hour", "endpoint"),
+                d -> d.size() == 1 && d.get(0).get("value").asText().equals("2"));
+        assertEquals("GET /pets", grouped.get(0).get("group").get("endpoint").asText());
+        awaitUsage(users, customer, hour, "2");
+        assertEquals(2, Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE customer_id = ?", customer));
+    }
+
+    @Test
+    void aNumberJsonbCannotStoreIsRejectedPerItemWhereverItIsInData() {
+        Setup s = setup();
+        Instant t = hoursAgo(3).plusSeconds(120);
+        // in fields no meter reads; numbers no JSON library writes, so built as text
+        String tiny = event("j1", s.customer(), t, s.type(), "{\"bytes\": 1, \"meta\": {\"ratio\": 0}}").toString()
+                .replace("\"ratio\":0", "\"ratio\":1e-20000");
+        String huge = event("j2", s.customer(), t, s.type(), "{\"bytes\": 1, \"samples\": [1, 2]}").toString()
+                .replace("[1,2]", "[1,1e131072]");
+        String body = "[" + event("j0", s.customer(), t, s.type(), "{\"bytes\": 5}") + "," + tiny + "," + huge + ","
+                + event("j3", s.customer(), t, s.type(), "{\"bytes\": 7, \"max\": 0}").toString()
+                .replace("\"max\":0", "\"max\":1e131071") + "]"; // the largest magnitude jsonb stores: accepted
+        ingest(body).then().statusCode(202).body("accepted", equalTo(2)).body("duplicates", equalTo(0))
+                .body("rejected.index", contains(1, 2))
+                .body("rejected.error", contains(
+                        "data has a number at $.meta.ratio that PostgreSQL cannot store (at most 131072 digits before the point "
+                                + "and 16383 after it, the exponent applied)",
+                        "data has a number at $.samples[1] that PostgreSQL cannot store (at most 131072 digits before the point "
+                                + "and 16383 after it, the exponent applied)"));
+        Instant hour = t.truncatedTo(ChronoUnit.HOURS);
+        awaitUsage(s.bytes(), s.customer(), hour, "12");
+        awaitUsage(s.calls(), s.customer(), hour, "2");
+        assertEquals(2, Fixtures.count(db, "SELECT count(*) FROM usage_events WHERE customer_id = ?", s.customer()));
+        // a retry of a rejected event is rejected again, not answered as a duplicate of a lost one
+        ingest("[" + tiny + "]").then().statusCode(400).body("errors[0].field", equalTo("events[0]"));
+    }
+
+    @Test
+    void theNumberBoundIsExactlyWhatJsonbStores() throws Exception {
+        try (Connection c = db.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb")) {
+            for (JsonbNumbersTest.Row r : JsonbNumbersTest.TABLE) {
+                String json = "{\"x\": " + r.token() + "}";
+                boolean stored;
+                ps.setString(1, json);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    stored = rs.next();
+                } catch (java.sql.SQLException e) {
+                    assertEquals("22003", e.getSQLState(), r + ": " + e.getMessage());
+                    stored = false;
+                }
+                assertEquals(stored, r.stored(), "PostgreSQL on " + r);
+                assertEquals(stored, JsonbNumbers.problem(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)) == null, "ingest on " + r);
+            }
+        }
+    }
+
+    private static String randomText(int length) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        java.util.Random random = new java.security.SecureRandom();
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
     }
 
     @Test

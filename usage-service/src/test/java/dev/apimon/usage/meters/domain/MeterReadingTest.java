@@ -69,6 +69,38 @@ class MeterReadingTest {
     }
 
     @Test
+    void groupAndDistinctValuesTooLongForAnIndexKeyAreInvalid() throws Exception {
+        Meter calls = meter("count", null, Map.of("endpoint", "$.endpoint"), null);
+        Meter users = meter("unique_count", "$.user", Map.of(), null);
+        assertTrue(MeterReading.readsData(calls), "a count meter with groups reads data (to check the group values)");
+        String max = "x".repeat(256);
+        String emoji = "\uD83D\uDE00".repeat(256); // 256 characters, 512 UTF-16 units, 1024 UTF-8 bytes
+        assertInstanceOf(MeterReading.Contribution.class, MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + max + "\"}")));
+        assertEquals("meter 'm_count' needs a group value of at most 256 characters at $.endpoint",
+                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + max + "x\"}")));
+        assertEquals("meter 'm_count' needs a group value of at most 256 characters at $.endpoint",
+                ((MeterReading.Invalid) MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(3000) + "\"}"))).reason(),
+                "the aggregator refuses it too (replacement data of a correction is not checked at ingest)");
+        assertEquals(null, MeterReading.problem(users, "api.request", json("{\"user\": \"" + max + "\"}")));
+        assertEquals(null, MeterReading.problem(users, "api.request", json("{\"user\": \"" + emoji + "\"}")), "characters, not UTF-16 units");
+        assertEquals("meter 'm_unique_count' needs a value of at most 256 characters at $.user",
+                MeterReading.problem(users, "api.request", json("{\"user\": \"" + max + "x\"}")));
+        assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + max + "x\"}")));
+        // each value within its bound, the group key (the group as JSON) beyond 1024 bytes: {"g1":"...",...,"g4":"..."}
+        // is 33 bytes around the values
+        Meter four = meter("count", null, Map.of("g1", "$.g1", "g2", "$.g2", "g3", "$.g3", "g4", "$.g4"), null);
+        String three = "{\"g1\": \"" + "a".repeat(250) + "\", \"g2\": \"" + "b".repeat(250) + "\", \"g3\": \"" + "c".repeat(250) + "\", ";
+        assertEquals(null, MeterReading.problem(four, "api.request", json(three + "\"g4\": \"" + "d".repeat(241) + "\"}")), "1024 bytes");
+        assertEquals("meter 'm_count' needs group values of at most 1024 bytes together (as JSON) at $.g1, $.g2, $.g3, $.g4",
+                MeterReading.problem(four, "api.request", json(three + "\"g4\": \"" + "d".repeat(242) + "\"}")), "1025 bytes");
+        // a control character is one character but six bytes of key (escaped as \\u0001): 9 + 170 x 6 = 1029 bytes
+        assertEquals("meter 'm_count' needs group values of at most 1024 bytes together (as JSON) at $.endpoint",
+                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + "\\u0001".repeat(170) + "\"}")));
+        assertEquals("meter 'm_count' needs group values of at most 1024 bytes together (as JSON) at $.endpoint",
+                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + emoji + "\"}")), "15 + 1024 bytes");
+    }
+
+    @Test
     void otherTypesAndFilteredEventsAreSkipped() throws Exception {
         Meter m = meter("count", null, Map.of(), "{\"$.status\": {\"lt\": 400}}");
         assertInstanceOf(MeterReading.Skip.class, MeterReading.of(m, "api.other", json("{\"status\": 200}")));
