@@ -355,6 +355,63 @@ class AggregationTest {
     }
 
     @Test
+    void aCorrectionsRecomputeCountsOnlyWhatTheMeterCountedIngestedAfterItExisted() {
+        String p = Fixtures.unique("nobf");
+        String type = p + ".request";
+        String calls = p + "_calls";
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), null);
+        Instant h = Fixtures.hoursAgo(5);
+        Instant end = h.plus(1, ChronoUnit.HOURS);
+        // ingested before the meter exists: never counted (no backfill)
+        ingest(batch(event("before", customer, h.plusSeconds(60), type, "{}"))).then().statusCode(202).body("accepted", equalTo(1));
+        Fixtures.await("the early event in the raw log", Duration.ofSeconds(20), () -> io.restassured.RestAssured.given()
+                .auth().oauth2(dev.apimon.testinfra.Tokens.admin()).queryParam("customer_id", customer).get("/v1/events")
+                .then().statusCode(200).extract().jsonPath().getList("data"), l -> l.size() == 1);
+        Fixtures.createMeter(meter(calls, type, "count", null, null, null));
+        ingest(batch(event("b", customer, h.plusSeconds(120), type, "{}"), event("c", customer, h.plusSeconds(180), type, "{}")))
+                .then().statusCode(202).body("accepted", equalTo(2));
+        awaitUsage(calls, customer, h, end, "hour", null, List.of("2"));
+
+        // voiding c recomputes the hour from the log: the event from before the meter must stay uncounted
+        ingest(batch(event("void-c", customer, Instant.now(), "com.apimon.usage.correction",
+                "{\"original\": {\"source\": \"petstore-gateway\", \"id\": \"c\"}, \"action\": \"void\", \"reason\": \"test traffic\"}")))
+                .then().statusCode(202).body("accepted", equalTo(1));
+        awaitUsage(calls, customer, h, end, "hour", null, List.of("1"));
+    }
+
+    @Inject
+    dev.apimon.usage.aggregation.domain.AggregationService aggregation;
+
+    @Inject
+    dev.apimon.usage.meters.store.MeterStore meters;
+
+    @Test
+    void aCorrectionOfAnHourPastTheRawLogsRetentionIsRefusedNotRecomputedFromWhatIsLeft() throws Exception {
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), null);
+        String type = Fixtures.unique("old") + ".request";
+        Instant old = Instant.now().minus(Duration.ofDays(401)).truncatedTo(ChronoUnit.HOURS);
+        try (java.sql.Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (var ps = c.prepareStatement("INSERT INTO usage_events (customer_id, source, event_id, type, time, env, data, ingested_at) "
+                    + "VALUES (?, 'petstore-gateway', 'ancient', ?, ?, 'live', '{}'::jsonb, ?)")) {
+                ps.setString(1, customer);
+                ps.setString(2, type);
+                ps.setTimestamp(3, java.sql.Timestamp.from(old.plusSeconds(60)));
+                ps.setTimestamp(4, java.sql.Timestamp.from(old.plusSeconds(61)));
+                ps.executeUpdate();
+            }
+            String body = "{\"original\": {\"source\": \"petstore-gateway\", \"id\": \"ancient\"}, \"action\": \"void\", \"reason\": \"x\"}";
+            var correction = new dev.apimon.usage.aggregation.domain.LogEvent(customer, "petstore-gateway", "void-ancient",
+                    "com.apimon.usage.correction", Instant.now(), "live", Fixtures.JSON.readTree(body), body,
+                    new dev.apimon.usage.ingest.domain.EventKey(customer, "petstore-gateway", "ancient"), Instant.now());
+            var outcome = aggregation.apply(c, List.of(correction), meters.all(c, true));
+            c.rollback();
+            assertTrue(outcome.changes().isEmpty(), "no bucket recomputed");
+            assertTrue(outcome.deadLetters().get(0).contains("past the raw log's retention"), outcome.deadLetters().toString());
+        }
+    }
+
+    @Test
     void aReplacementAMeterCannotMeasureCountsAsVoidForThatMeterAndIsReported() {
         String p = Fixtures.unique("repl");
         String type = p + ".request";

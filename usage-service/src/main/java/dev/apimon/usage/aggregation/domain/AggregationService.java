@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.usage.aggregation.store.BucketStore;
+import dev.apimon.usage.config.UsageConfig;
 import dev.apimon.usage.events.store.EventLogStore;
 import dev.apimon.usage.ingest.domain.EventKey;
 import dev.apimon.usage.meters.domain.Aggregation;
@@ -16,6 +17,7 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -37,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Corrections never touch the original event: they are appended, and every bucket of the original's hour for
  * the original's meters is recomputed from the log with each event's latest correction in effect.
+ * <p>
+ * A meter counts the events ingested at or after its creation (no backfill), by the event's ingestion time in the
+ * log, so the incremental path and a recompute count the same events whatever the aggregator's backlog was.
  */
 @Singleton
 public class AggregationService {
@@ -44,14 +49,18 @@ public class AggregationService {
     private final BucketStore buckets;
     private final ObjectMapper json;
     private final Clock clock;
+    private final Duration retention;
+    private final Duration maxFutureSkew;
 
     private final Timer appendTimer;
     private final Timer bucketsTimer;
 
     public AggregationService(EventLogStore log, BucketStore buckets, ObjectMapper json, Clock clock,
-                              MeterRegistry metrics) {
+                              MeterRegistry metrics, UsageConfig config) {
         this.log = log;
         this.buckets = buckets;
+        this.retention = config.rawLog().retention();
+        this.maxFutureSkew = config.ingest().maxFutureSkew();
         this.json = json;
         this.clock = clock;
         this.appendTimer = phase(metrics, "append");
@@ -96,6 +105,9 @@ public class AggregationService {
             Instant hour = e.time().truncatedTo(ChronoUnit.HOURS);
             List<String> problems = new ArrayList<>();
             for (Meter m : byType.getOrDefault(e.type(), List.of())) {
+                if (!counts(m, e.ingestedAt())) {
+                    continue;
+                }
                 MeterReading r = MeterReading.of(m, e.type(), e.data());
                 if (r instanceof MeterReading.Contribution contribution) {
                     BucketKey k = new BucketKey(e.customerId(), m.slug(), e.env(), hour, GroupKey.of(contribution.group()));
@@ -133,6 +145,14 @@ public class AggregationService {
             return "a correction cannot be corrected: correct the original event instead";
         }
         var o = original.get();
+        Instant hour = o.time().truncatedTo(ChronoUnit.HOURS);
+        // the retention purge goes by ingestion time, and an event of this hour may have been ingested as early as
+        // the hour's start minus the allowed future skew: past that, some of the hour's events may be gone, and a
+        // recompute from what is left would lower a bucket that was billed
+        if (hour.minus(maxFutureSkew).isBefore(clock.instant().minus(retention))) {
+            return "the corrected event's hour (" + hour + ") is past the raw log's retention (" + retention
+                    + "): its buckets can no longer be recomputed exactly";
+        }
         recompute.add(new HourKey(o.customerId(), o.env(), o.type(), o.time().truncatedTo(ChronoUnit.HOURS)));
         JsonNode replacement = correction.data().get("data");
         if (replacement == null) {
@@ -146,6 +166,11 @@ public class AggregationService {
         }
         return problems.isEmpty() ? null : "the replacement data is void for " + String.join("; ", problems)
                 + " (the correction is in the raw log and applies to the other meters)";
+    }
+
+    /** No backfill: a meter counts what was ingested at or after its creation. */
+    private static boolean counts(Meter m, Instant ingestedAt) {
+        return m.createdAt() == null || ingestedAt == null || !ingestedAt.isBefore(m.createdAt());
     }
 
     private void applyDeltas(Connection c, Map<BucketKey, BucketDelta> deltas, Map<BucketKey, BucketChange> changes) throws SQLException {
@@ -195,8 +220,8 @@ public class AggregationService {
         for (Meter m : meters) {
             Map<String, List<BucketMath.Contribution>> byGroup = new TreeMap<>();
             for (int i = 0; i < events.size(); i++) {
-                if (data.get(i) == null) {
-                    continue; // voided
+                if (data.get(i) == null || !counts(m, events.get(i).ingestedAt())) {
+                    continue; // voided, or ingested before the meter existed
                 }
                 if (MeterReading.of(m, h.type(), data.get(i)) instanceof MeterReading.Contribution r) {
                     byGroup.computeIfAbsent(GroupKey.of(r.group()), g -> new ArrayList<>())
