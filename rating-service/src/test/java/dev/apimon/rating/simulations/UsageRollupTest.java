@@ -41,7 +41,8 @@ class UsageRollupTest {
     }
 
     private void hour(String cus, String meter, String aggregation, String at, String value, long version, String group) throws Exception {
-        Transactions.run(db, c -> store.upsertHour(c, cus, meter, Instant.parse(at), group, "live", aggregation, new BigDecimal(value), version));
+        Transactions.run(db, c -> store.upsertHour(c, cus, meter, Instant.parse(at), group, "live", aggregation,
+                value == null ? null : new BigDecimal(value), version));
     }
 
     private List<String> days(String cus) throws Exception {
@@ -51,13 +52,16 @@ class UsageRollupTest {
             ps.setString(1, cus);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(rs.getTimestamp(1).toInstant() + " " + rs.getString(2) + " sum=" + rs.getBigDecimal(3).stripTrailingZeros().toPlainString()
-                            + " max=" + rs.getBigDecimal(4).stripTrailingZeros().toPlainString()
-                            + " latest=" + rs.getBigDecimal(5).stripTrailingZeros().toPlainString());
+                    out.add(rs.getTimestamp(1).toInstant() + " " + rs.getString(2) + " sum=" + plain(rs.getBigDecimal(3))
+                            + " max=" + plain(rs.getBigDecimal(4)) + " latest=" + plain(rs.getBigDecimal(5)));
                 }
             }
         }
         return out;
+    }
+
+    private static String plain(BigDecimal v) {
+        return v == null ? "none" : v.stripTrailingZeros().toPlainString();
     }
 
     private static Map<String, String> plain(Map<String, BigDecimal> usage) {
@@ -119,6 +123,42 @@ class UsageRollupTest {
             assertEquals(Map.of("api_calls", "46"), plain(simulations.periodUsage(c,
                     List.of(new SimulationStore.PeriodKey(cus, month, monthEnd, Timeline.Rollup.MONTHS)), List.of("api_calls")).get(0)),
                     "only the meters asked for");
+        }
+    }
+
+    @Test
+    void anHourCorrectionsEmptiedIsNoReading_maxMinAndLatestSkipIt() throws Exception {
+        String cus = "cus_empty_" + System.nanoTime();
+        hour(cus, "seats", "latest", "2026-01-15T10:00:00Z", "5", 1, "{}");
+        hour(cus, "seats", "latest", "2026-01-15T11:00:00Z", "7", 1, "{}");
+        hour(cus, "low", "min", "2026-01-15T10:00:00Z", "3", 1, "{}");
+        hour(cus, "low", "min", "2026-01-15T11:00:00Z", "4", 1, "{}");
+        // corrections voided the 11:00 events: usage.aggregates says events 0 (stored as no value)
+        hour(cus, "seats", "latest", "2026-01-15T11:00:00Z", null, 2, "{}");
+        hour(cus, "low", "min", "2026-01-15T10:00:00Z", null, 2, "{}");
+        hour(cus, "gone", "max", "2026-01-16T10:00:00Z", "9", 1, "{}");
+        hour(cus, "gone", "max", "2026-01-16T10:00:00Z", null, 2, "{}");
+        assertEquals(List.of("2026-01-15T00:00:00Z low sum=4 max=4 latest=4", "2026-01-15T00:00:00Z seats sum=5 max=5 latest=5",
+                "2026-01-16T00:00:00Z gone sum=none max=none latest=none"), days(cus));
+
+        Instant from = Instant.parse("2026-01-15T00:00:00Z");
+        Instant to = Instant.parse("2026-01-17T00:00:00Z");
+        Instant month = Instant.parse("2026-01-01T00:00:00Z");
+        Instant monthEnd = Instant.parse("2026-02-01T00:00:00Z");
+        List<String> meters = List.of("seats", "low", "gone");
+        Map<String, String> expected = Map.of("seats", "5", "low", "4");
+        try (Connection c = db.getConnection()) {
+            List<Map<String, BigDecimal>> usage = simulations.periodUsage(c, List.of(
+                    new SimulationStore.PeriodKey(cus, from, to, Timeline.Rollup.DAYS),
+                    new SimulationStore.PeriodKey(cus, from, to, Timeline.Rollup.HOURS),
+                    new SimulationStore.PeriodKey(cus, month, monthEnd, Timeline.Rollup.MONTHS)), meters);
+            assertEquals(expected, plain(usage.get(0)), "from usage_days");
+            assertEquals(expected, plain(usage.get(1)), "from usage_hours");
+            assertEquals(expected, plain(usage.get(2)), "from usage_months");
+            var live = store.usage(c, cus, from, to);
+            assertEquals(List.of("5"), live.get("seats").hours().stream().map(h -> h.value().toPlainString()).toList(),
+                    "live spend reads only hours with a reading");
+            assertEquals(null, live.get("gone"));
         }
     }
 }

@@ -47,6 +47,8 @@ class LiveSpendTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @Inject
     MutableClock clock;
+    @Inject
+    io.agroal.api.AgroalDataSource db;
 
     @AfterEach
     void reset() {
@@ -172,6 +174,29 @@ class LiveSpendTest {
                     .body("lines.find { it.meter == 'images' }.quantity", equalTo("5"));
         });
         awaitDeadLetter("1000000000000000000000000000");
+    }
+
+    @Test
+    void anHourCorrectionsEmptiedIsStoredAsNoReading() throws Exception {
+        String cus = "cus_emptied_" + System.nanoTime();
+        Map<String, Object> reading = aggregate(cus, "peak", "2026-11-21T09:00:00Z", "7", 1, "live");
+        reading.put("aggregation", "max");
+        reading.put("events", 2);
+        send("usage.aggregates", cus, "com.apimon.usage.aggregate", UUID.randomUUID().toString(), reading);
+        Map<String, Object> emptied = new HashMap<>(reading);
+        emptied.put("value", "0");
+        emptied.put("events", 0);
+        emptied.put("version", 2);
+        send("usage.aggregates", cus, "com.apimon.usage.aggregate", UUID.randomUUID().toString(), emptied);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (var c = db.getConnection(); var ps = c.prepareStatement(
+                    "SELECT version, value IS NULL FROM usage_hours WHERE customer_id = ? AND meter = 'peak'")) {
+                ps.setString(1, cus);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() && rs.getLong(1) == 2 && rs.getBoolean(2);
+                }
+            }
+        });
     }
 
     @Test

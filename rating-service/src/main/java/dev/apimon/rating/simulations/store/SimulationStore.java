@@ -146,7 +146,8 @@ public class SimulationStore {
     private static final String DAYS_LATEST = rollupLatestSql("usage_days", "day_start");
     private static final String HOURS_LATEST = RANGES + "SELECT DISTINCT ON (p.idx, u.meter) p.idx, u.meter, u.value "
             + "FROM p JOIN usage_hours u ON u.customer_id = p.customer_id AND u.env = 'live' AND u.meter = ANY (?::text[]) "
-            + "AND u.window_start >= p.s AND u.window_start < p.e ORDER BY p.idx, u.meter, u.window_start DESC, u.group_key DESC";
+            + "AND u.window_start >= p.s AND u.window_start < p.e AND u.value IS NOT NULL "
+            + "ORDER BY p.idx, u.meter, u.window_start DESC, u.group_key DESC";
 
     private static String rollupSql(String table, String start) {
         return RANGES + "SELECT p.idx, u.meter, min(u.aggregation), sum(u.sum_value), max(u.max_value), min(u.min_value) FROM p JOIN "
@@ -157,7 +158,7 @@ public class SimulationStore {
     private static String rollupLatestSql(String table, String start) {
         return RANGES + "SELECT DISTINCT ON (p.idx, u.meter) p.idx, u.meter, u.latest_value FROM p JOIN " + table + " u "
                 + "ON u.customer_id = p.customer_id AND u.env = 'live' AND u." + start + " >= p.s AND u." + start + " < p.e "
-                + "AND u.meter = ANY (?::text[]) ORDER BY p.idx, u.meter, u.latest_at DESC";
+                + "AND u.meter = ANY (?::text[]) AND u.latest_at IS NOT NULL ORDER BY p.idx, u.meter, u.latest_at DESC";
     }
 
     /**

@@ -111,7 +111,8 @@ public class ViewConsumers {
                 buckets.add(new Bucket(r, customer, meter, Instant.parse(a.get("window_start").asText()),
                         a.has("group") ? canonical(a.get("group")) : "{}",
                         Optional.ofNullable(text(a, "env")).orElse("live"), Optional.ofNullable(text(a, "aggregation")).orElse("sum"),
-                        new BigDecimal(a.get("value").asText()), a.path("version").asLong(0)));
+                        // "events": 0 - corrections left the hour empty: no reading, not a reading of 0
+                        a.path("events").asLong(1) == 0 ? null : new BigDecimal(a.get("value").asText()), a.path("version").asLong(0)));
             } catch (Exception e) {
                 deadLetters.send(r, e.getClass().getSimpleName() + ": " + e.getMessage());
             }

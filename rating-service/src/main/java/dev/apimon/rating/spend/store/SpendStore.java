@@ -129,6 +129,7 @@ public class SpendStore {
     }
 
     /** Keeps the highest version of each bucket, so a replay or a late redelivery changes nothing. */
+    /** {@code value} null: the hour has no events left (corrections voided or moved them all). */
     public void upsertHour(Connection c, String customerId, String meter, Instant windowStart, String groupKey, String env,
                            String aggregation, BigDecimal value, long version) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_hours (customer_id, meter, window_start, group_key, env, "
@@ -150,7 +151,8 @@ public class SpendStore {
     /** Live usage per meter in [start, end). */
     public Map<String, MeterUsage> usage(Connection c, String customerId, Instant start, Instant end) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT meter, aggregation, window_start, value FROM usage_hours "
-                + "WHERE customer_id = ? AND env = 'live' AND window_start >= ? AND window_start < ? ORDER BY meter, window_start")) {
+                + "WHERE customer_id = ? AND env = 'live' AND window_start >= ? AND window_start < ? AND value IS NOT NULL "
+                + "ORDER BY meter, window_start")) {
             ps.setString(1, customerId);
             ps.setTimestamp(2, Timestamp.from(start));
             ps.setTimestamp(3, Timestamp.from(end));

@@ -88,7 +88,9 @@ public final class BucketMath {
 
     private static BucketState next(BucketState old, BigDecimal value, long count, Instant lt, long ls) {
         long version = old == null ? 0 : old.version();
-        boolean changed = old == null || old.value() == null || old.value().compareTo(value) != 0;
+        // emptied or filled again with the same value is a change too: consumers must learn the hour has (no) data
+        boolean changed = old == null || old.value() == null || old.value().compareTo(value) != 0
+                || (old.eventCount() == 0) != (count == 0);
         return new BucketState(value, count, lt, ls, changed ? version + 1 : version);
     }
 

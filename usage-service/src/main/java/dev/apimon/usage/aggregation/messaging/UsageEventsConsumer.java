@@ -174,7 +174,8 @@ public class UsageEventsConsumer {
         Instant start = ch.key().windowStart();
         try {
             return json.writeValueAsString(new AggregateEvent(ch.key().customerId(), ch.key().meter(), ch.aggregation().wire(), start,
-                    start.plus(1, ChronoUnit.HOURS), ch.key().groupKey(), ch.state().value(), ch.state().version(), ch.key().env()));
+                    start.plus(1, ChronoUnit.HOURS), ch.key().groupKey(), ch.state().value(), ch.state().version(), ch.key().env(),
+                    ch.state().eventCount()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

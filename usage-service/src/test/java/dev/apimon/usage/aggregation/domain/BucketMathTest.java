@@ -86,4 +86,19 @@ class BucketMathTest {
         assertEquals(5, empty.version());
         assertTrue(BucketMath.valueChanged(old, empty));
     }
+
+    @Test
+    void emptyingABucketIsAChangeEvenWhenItsValueWasAlreadyZero() {
+        // a max meter's hour whose only event read 0 is voided: value 0 before and after, but no reading any more
+        BucketState one = new BucketState(BigDecimal.ZERO, 1, null, -1, 3);
+        BucketState emptied = BucketMath.recompute(Aggregation.MAX, one, List.of());
+        assertEquals(0, emptied.eventCount());
+        assertEquals(4, emptied.version(), "consumers must learn the hour is empty");
+        assertTrue(BucketMath.valueChanged(one, emptied));
+        // and a new event of 0 in the emptied hour is a reading again
+        BucketState refilled = BucketMath.apply(emptied, delta(Aggregation.MAX, "0", 0, 9), 0);
+        assertEquals(5, refilled.version());
+        // an unchanged value with events on both sides stays unpublished
+        assertEquals(refilled.version(), BucketMath.apply(refilled, delta(Aggregation.MAX, "0", 1, 10), 0).version());
+    }
 }
