@@ -73,6 +73,10 @@ class EventLogTest {
         given().auth().oauth2(Tokens.admin()).get("/v1/events").then().statusCode(400).body("errors[0].field", equalTo("customer_id"));
         given().auth().oauth2(Tokens.admin()).queryParam("customer_id", customer).queryParam("cursor", "garbage!")
                 .get("/v1/events").then().statusCode(400).body("errors[0].field", equalTo("cursor"));
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("+1000000000-01-01T00:00:00Z|1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        given().auth().oauth2(Tokens.admin()).queryParam("customer_id", customer).queryParam("cursor", forged)
+                .get("/v1/events").then().statusCode(400).body("errors[0].field", equalTo("cursor"));
         // a year JDBC cannot bind (OffsetDateTime reads it) is bad input, not a 500
         given().auth().oauth2(Tokens.admin()).queryParam("customer_id", customer).queryParam("to", "+999999999-12-31T00:00:00Z")
                 .get("/v1/events").then().statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("to"));

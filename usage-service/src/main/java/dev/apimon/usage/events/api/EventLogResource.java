@@ -3,6 +3,7 @@ package dev.apimon.usage.events.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apimon.platform.json.InputBounds;
 import dev.apimon.platform.page.PageRequest;
 import dev.apimon.platform.page.PageResponse;
 import dev.apimon.platform.problem.FieldError;
@@ -72,6 +73,9 @@ public class EventLogResource {
                 String[] parts = new String(Base64.getUrlDecoder().decode(page.cursor()), StandardCharsets.UTF_8).split("\\|");
                 afterTime = Instant.parse(parts[0]);
                 afterSeq = Long.parseLong(parts[1]);
+                if (!InputBounds.inRange(afterTime)) { // a forged cursor: the database could not take the instant
+                    throw new IllegalArgumentException("instant out of range");
+                }
             } catch (RuntimeException e) {
                 errors.add(new FieldError("cursor", "is not a cursor this API returned"));
             }
