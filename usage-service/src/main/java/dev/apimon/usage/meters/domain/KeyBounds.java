@@ -6,56 +6,63 @@ import java.util.SortedMap;
 import java.util.StringJoiner;
 
 /**
- * Bounds on the event values that become index keys: the group key is part of the primary key of usage_buckets,
- * and with a unique_count value of usage_unique_values. PostgreSQL refuses a B-tree row over 2704 bytes (SQLSTATE
- * 54000), and one event carrying such a value stopped the aggregation of its whole partition. Worst case within
- * the bounds: a 1024-byte group key plus a 256-character value (at most 1024 UTF-8 bytes) plus customer, meter,
- * env and hour is about 2200 bytes.
+ * Bounds on the event values that become index keys: the group key (the group as JSON) is part of the primary key
+ * of usage_buckets (and of rating's usage_hours), with a unique_count value of usage_unique_values. PostgreSQL
+ * refuses a B-tree row over 2704 bytes (SQLSTATE 54000); one event carrying such a value stopped the aggregation of
+ * its whole partition.
+ * <p>
+ * Two bounds. Ingest refuses new events beyond the lower one, per item, so a client learns. The aggregator only
+ * refuses what a key cannot store: events that bypass ingest (quota-service records its checks straight to
+ * Kafka, with the request path as {@code endpoint}) and events counted before these bounds existed stay countable,
+ * so a correction's recompute never drops what was counted.
  */
 final class KeyBounds {
-    static final int MAX_VALUE_CHARS = 256;
-    static final int MAX_GROUP_KEY_BYTES = 1024;
+    static final int INGEST_GROUP_KEY_BYTES = 1536;
+    static final int INGEST_VALUE_BYTES = 768;
+    /** 2704 less the other key columns (customer id, meter slug of at most 100 characters, env, hour) and row overhead. */
+    static final int STORED_KEY_BYTES = 2300;
 
     private KeyBounds() {
     }
 
     /** Why the group's values cannot be part of a bucket key, or null. */
-    static String groupProblem(Meter m, SortedMap<String, String> group) {
-        if (group.isEmpty()) {
+    static String groupProblem(Meter m, SortedMap<String, String> group, boolean ingest) {
+        int limit = ingest ? INGEST_GROUP_KEY_BYTES : STORED_KEY_BYTES;
+        if (group.isEmpty() || upperBound(group) <= limit || utf8Length(GroupKey.of(group)) <= limit) {
             return null;
         }
-        int atMost = 2; // bytes of the key: {"name":"value",...}, every character of a value escaped (6 bytes)
+        return "meter '" + m.slug() + "' needs group values of at most " + limit + " bytes together (as JSON) at " + paths(m);
+    }
+
+    /** Why a unique_count value (with its group) cannot be part of the distinct values' key, or null. */
+    static String valueProblem(Meter m, SortedMap<String, String> group, String value, boolean ingest) {
+        int bytes = utf8Length(value);
+        if (ingest) {
+            return bytes <= INGEST_VALUE_BYTES ? null
+                    : "meter '" + m.slug() + "' needs a value of at most " + INGEST_VALUE_BYTES + " bytes at " + m.valueProperty();
+        }
+        int groupBytes = group.isEmpty() ? 2 : utf8Length(GroupKey.of(group));
+        return groupBytes + bytes <= STORED_KEY_BYTES ? null
+                : "meter '" + m.slug() + "' needs a value and group values of at most " + STORED_KEY_BYTES + " bytes together at "
+                + m.valueProperty();
+    }
+
+    /** Bytes the group key can take at most: every character escaped (6 bytes), plus names, quotes and separators. */
+    private static long upperBound(SortedMap<String, String> group) {
+        long atMost = 2;
         for (Map.Entry<String, String> g : group.entrySet()) {
-            String v = g.getValue();
-            if (tooLong(v)) {
-                return "meter '" + m.slug() + "' needs a group value of at most " + MAX_VALUE_CHARS + " characters at "
-                        + m.groupBy().get(g.getKey());
-            }
-            atMost += g.getKey().length() + 6 + (v == null ? 4 : 6 * v.length());
+            atMost += g.getKey().length() + 6 + (g.getValue() == null ? 4 : 6L * g.getValue().length());
         }
-        // the key is the group as JSON: names, quotes and escapes count too (a control character takes 6 bytes);
-        // built only when the cheap bound cannot tell (ingest runs this per event and meter)
-        if (atMost > MAX_GROUP_KEY_BYTES && utf8Length(GroupKey.of(group)) > MAX_GROUP_KEY_BYTES) {
-            StringJoiner paths = new StringJoiner(", ");
-            m.groupBy().values().forEach(p -> paths.add(p.toString()));
-            return "meter '" + m.slug() + "' needs group values of at most " + MAX_GROUP_KEY_BYTES
-                    + " bytes together (as JSON) at " + paths;
-        }
-        return null;
+        return atMost;
     }
 
-    /** Why a unique_count value cannot be part of the distinct values' key, or null. */
-    static String valueProblem(Meter m, String value) {
-        return tooLong(value) ? "meter '" + m.slug() + "' needs a value of at most " + MAX_VALUE_CHARS + " characters at "
-                + m.valueProperty() : null;
+    private static String paths(Meter m) {
+        StringJoiner paths = new StringJoiner(", ");
+        m.groupBy().values().forEach(p -> paths.add(p.toString()));
+        return paths.toString();
     }
 
-    /** More than the bound in characters (code points: an emoji is one). */
-    private static boolean tooLong(String s) {
-        return s != null && s.length() > MAX_VALUE_CHARS && s.codePointCount(0, s.length()) > MAX_VALUE_CHARS;
-    }
-
-    private static int utf8Length(String s) {
+    static int utf8Length(String s) {
         int bytes = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

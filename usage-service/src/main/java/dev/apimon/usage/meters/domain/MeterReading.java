@@ -35,8 +35,8 @@ public sealed interface MeterReading {
     /** Why the meter cannot measure this event, or null (the ingest check). */
     static String problem(Meter m, String eventType, JsonNode data) {
         if (!m.groupBy().isEmpty() || m.aggregation() == Aggregation.UNIQUE_COUNT) {
-            // group and distinct values become index keys: their lengths are checked on the values of() computes
-            return of(m, eventType, data) instanceof Invalid invalid ? invalid.reason() : null;
+            // group and distinct values become index keys: their lengths are checked on the values read() computes
+            return read(m, eventType, data, true) instanceof Invalid invalid ? invalid.reason() : null;
         }
         if (!m.eventType().equals(eventType) || !m.filter().matches(data)) {
             return null;
@@ -46,8 +46,13 @@ public sealed interface MeterReading {
                 : "meter '" + m.slug() + "' needs a numeric value at " + m.valueProperty() + NUMERIC_RANGE;
     }
 
-    /** What the event contributes; Invalid also for group or distinct values too long for an index key ({@link KeyBounds}). */
+    /** What the event contributes (the aggregator); Invalid also for group or distinct values no key can store ({@link KeyBounds}). */
     static MeterReading of(Meter m, String eventType, JsonNode data) {
+        return read(m, eventType, data, false);
+    }
+
+    /** {@code ingest}: new events get the lower bounds on key values, with room to spare under what a key stores. */
+    private static MeterReading read(Meter m, String eventType, JsonNode data, boolean ingest) {
         if (!m.eventType().equals(eventType) || !m.filter().matches(data)) {
             return SKIP;
         }
@@ -55,7 +60,7 @@ public sealed interface MeterReading {
         for (Map.Entry<String, JsonPath> g : m.groupBy().entrySet()) {
             group.put(g.getKey(), JsonValues.scalarText(g.getValue().read(data)));
         }
-        String tooLong = KeyBounds.groupProblem(m, group);
+        String tooLong = KeyBounds.groupProblem(m, group, ingest);
         if (tooLong != null) {
             return new Invalid(tooLong);
         }
@@ -66,7 +71,7 @@ public sealed interface MeterReading {
                 if (v == null) {
                     yield new Invalid("meter '" + m.slug() + "' needs a value at " + m.valueProperty());
                 }
-                String problem = KeyBounds.valueProblem(m, v);
+                String problem = KeyBounds.valueProblem(m, group, v, ingest);
                 yield problem != null ? new Invalid(problem) : new Contribution(group, null, v);
             }
             default -> {

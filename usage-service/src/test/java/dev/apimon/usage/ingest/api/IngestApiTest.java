@@ -123,8 +123,8 @@ class IngestApiTest {
                 event("k3", customer, t, type, "{\"endpoint\": \"GET /pets\", \"user\": \"u3\"}")))
                 .then().statusCode(202).body("accepted", equalTo(2))
                 .body("rejected.index", contains(1, 2)).body("rejected.id", contains("k1", "k2"))
-                .body("rejected.error", contains("meter '" + calls + "' needs a group value of at most 256 characters at $.endpoint",
-                        "meter '" + users + "' needs a value of at most 256 characters at $.user"));
+                .body("rejected.error", contains("meter '" + calls + "' needs group values of at most 1536 bytes together (as JSON) at $.endpoint",
+                        "meter '" + users + "' needs a value of at most 768 bytes at $.user"));
         Instant hour = t.truncatedTo(ChronoUnit.HOURS);
         JsonNode grouped = Fixtures.await(calls + " = 2", Duration.ofSeconds(20),
                 () -> Fixtures.usage(calls, customer, hour, hour.plus(1, ChronoUnit.HOURS), "hour", "endpoint"),

@@ -69,35 +69,38 @@ class MeterReadingTest {
     }
 
     @Test
-    void groupAndDistinctValuesTooLongForAnIndexKeyAreInvalid() throws Exception {
+    void keyValuesBeyondTheIngestBoundAreRefusedAtIngestAndUncountableOnlyBeyondWhatAKeyStores() throws Exception {
         Meter calls = meter("count", null, Map.of("endpoint", "$.endpoint"), null);
         Meter users = meter("unique_count", "$.user", Map.of(), null);
         assertTrue(MeterReading.readsData(calls), "a count meter with groups reads data (to check the group values)");
-        String max = "x".repeat(256);
-        String emoji = "\uD83D\uDE00".repeat(256); // 256 characters, 512 UTF-16 units, 1024 UTF-8 bytes
-        assertInstanceOf(MeterReading.Contribution.class, MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + max + "\"}")));
-        assertEquals("meter 'm_count' needs a group value of at most 256 characters at $.endpoint",
-                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + max + "x\"}")));
-        assertEquals("meter 'm_count' needs a group value of at most 256 characters at $.endpoint",
-                ((MeterReading.Invalid) MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(3000) + "\"}"))).reason(),
-                "the aggregator refuses it too (replacement data of a correction is not checked at ingest)");
-        assertEquals(null, MeterReading.problem(users, "api.request", json("{\"user\": \"" + max + "\"}")));
-        assertEquals(null, MeterReading.problem(users, "api.request", json("{\"user\": \"" + emoji + "\"}")), "characters, not UTF-16 units");
-        assertEquals("meter 'm_unique_count' needs a value of at most 256 characters at $.user",
-                MeterReading.problem(users, "api.request", json("{\"user\": \"" + max + "x\"}")));
-        assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + max + "x\"}")));
-        // each value within its bound, the group key (the group as JSON) beyond 1024 bytes: {"g1":"...",...,"g4":"..."}
-        // is 33 bytes around the values
-        Meter four = meter("count", null, Map.of("g1", "$.g1", "g2", "$.g2", "g3", "$.g3", "g4", "$.g4"), null);
-        String three = "{\"g1\": \"" + "a".repeat(250) + "\", \"g2\": \"" + "b".repeat(250) + "\", \"g3\": \"" + "c".repeat(250) + "\", ";
-        assertEquals(null, MeterReading.problem(four, "api.request", json(three + "\"g4\": \"" + "d".repeat(241) + "\"}")), "1024 bytes");
-        assertEquals("meter 'm_count' needs group values of at most 1024 bytes together (as JSON) at $.g1, $.g2, $.g3, $.g4",
-                MeterReading.problem(four, "api.request", json(three + "\"g4\": \"" + "d".repeat(242) + "\"}")), "1025 bytes");
-        // a control character is one character but six bytes of key (escaped as \\u0001): 9 + 170 x 6 = 1029 bytes
-        assertEquals("meter 'm_count' needs group values of at most 1024 bytes together (as JSON) at $.endpoint",
-                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + "\\u0001".repeat(170) + "\"}")));
-        assertEquals("meter 'm_count' needs group values of at most 1024 bytes together (as JSON) at $.endpoint",
-                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + emoji + "\"}")), "15 + 1024 bytes");
+        // {"endpoint":"..."} is 15 bytes around the value
+        String atIngestBound = "x".repeat(1536 - 15);
+        assertEquals(null, MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + atIngestBound + "\"}")));
+        assertEquals("meter 'm_count' needs group values of at most 1536 bytes together (as JSON) at $.endpoint",
+                MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + atIngestBound + "x\"}")));
+        // what ingest refuses, the aggregator still counts while a key can store it: quota-service records request
+        // paths straight to Kafka, and events counted before the bounds existed must count again in a recompute
+        assertInstanceOf(MeterReading.Contribution.class,
+                MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(2300 - 15) + "\"}")));
+        assertEquals("meter 'm_count' needs group values of at most 2300 bytes together (as JSON) at $.endpoint",
+                ((MeterReading.Invalid) MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(2300 - 14) + "\"}"))).reason());
+        // bytes, as stored: an emoji is 4, a control character 6 once escaped in the key (\\u0001)
+        String emoji = "\uD83D\uDE00";
+        assertEquals(null, MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + emoji.repeat(380) + "\"}")), "15 + 1520 bytes");
+        assertTrue(MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + emoji.repeat(381) + "\"}")) != null, "15 + 1524 bytes");
+        assertEquals(null, MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + "\\u0001".repeat(253) + "\"}")), "15 + 1518 bytes");
+        assertTrue(MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + "\\u0001".repeat(254) + "\"}")) != null, "15 + 1524 bytes");
+        // several groups count together: {"g1":"...","g2":"..."} is 17 bytes around the values
+        Meter two = meter("count", null, Map.of("g1", "$.g1", "g2", "$.g2"), null);
+        assertEquals(null, MeterReading.problem(two, "api.request", json("{\"g1\": \"" + "a".repeat(1000) + "\", \"g2\": \"" + "b".repeat(519) + "\"}")));
+        assertEquals("meter 'm_count' needs group values of at most 1536 bytes together (as JSON) at $.g1, $.g2",
+                MeterReading.problem(two, "api.request", json("{\"g1\": \"" + "a".repeat(1000) + "\", \"g2\": \"" + "b".repeat(520) + "\"}")));
+        // unique_count values: 768 bytes at ingest; with their group key ("{}": 2 bytes) 2300 in the aggregator
+        assertEquals(null, MeterReading.problem(users, "api.request", json("{\"user\": \"" + "u".repeat(768) + "\"}")));
+        assertEquals("meter 'm_unique_count' needs a value of at most 768 bytes at $.user",
+                MeterReading.problem(users, "api.request", json("{\"user\": \"" + "u".repeat(769) + "\"}")));
+        assertInstanceOf(MeterReading.Contribution.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + "u".repeat(2298) + "\"}")));
+        assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + "u".repeat(2299) + "\"}")));
     }
 
     @Test
