@@ -49,6 +49,8 @@ class LiveSpendTest {
     MutableClock clock;
     @Inject
     io.agroal.api.AgroalDataSource db;
+    @Inject
+    dev.apimon.rating.spend.store.SpendStore spendStore;
 
     @AfterEach
     void reset() {
@@ -174,6 +176,26 @@ class LiveSpendTest {
                     .body("lines.find { it.meter == 'images' }.quantity", equalTo("5"));
         });
         awaitDeadLetter("1000000000000000000000000000");
+    }
+
+    @Test
+    void anHourWhoseSpendCannotBeComputedIsStillStored_itIsBillableUsage() throws Exception {
+        clock.set(Instant.parse("2026-11-21T10:00:00Z"));
+        String cus = "cus_unpriced_" + System.nanoTime();
+        // a subscription whose plan rating cannot find: computing the spend fails for this customer
+        dev.apimon.platform.db.Transactions.run(db, c -> spendStore.upsertSubscription(c, new dev.apimon.rating.spend.store.SpendStore.Subscription(
+                cus, "sub_" + cus, "no-such-plan", 1, "active", Instant.parse("2026-11-01T00:00:00Z")), "{}", Instant.parse("2026-11-01T00:00:00Z")));
+        send("usage.aggregates", cus, "com.apimon.usage.aggregate", UUID.randomUUID().toString(),
+                aggregate(cus, "api_calls", "2026-11-21T09:00:00Z", "5", 1, "live"));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (var c = db.getConnection(); var ps = c.prepareStatement(
+                    "SELECT value FROM usage_hours WHERE customer_id = ? AND meter = 'api_calls'")) {
+                ps.setString(1, cus);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBigDecimal(1).compareTo(new java.math.BigDecimal("5")) == 0;
+                }
+            }
+        });
     }
 
     @Test

@@ -3,11 +3,16 @@ package dev.apimon.rating.spend.messaging;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 /** Poison records of batch consumers go to {@code apimon.dead-letter} with the reason, instead of stopping the consumer. */
@@ -20,13 +25,34 @@ public class DeadLetters {
         this.emitter = emitter;
     }
 
+    /**
+     * Sends the record with the reason and waits for Kafka's acknowledgement, so the consumer commits its offset only
+     * once the letter is safe; a failed send throws, and the batch is retried.
+     */
     public void send(ConsumerRecord<String, String> r, String reason) {
         LOG.warnf("dead-lettering %s/%d/%d: %s", r.topic(), r.partition(), r.offset(), reason);
         RecordHeaders headers = new RecordHeaders(r.headers().toArray());
         headers.add("dead-letter-reason", reason.getBytes(StandardCharsets.UTF_8));
         headers.add("dead-letter-topic", r.topic().getBytes(StandardCharsets.UTF_8));
         headers.add("dead-letter-offset", String.valueOf(r.offset()).getBytes(StandardCharsets.UTF_8));
-        emitter.send(Message.of(r.value() == null ? "" : r.value()).addMetadata(
-                OutgoingKafkaRecordMetadata.<String>builder().withKey(r.key()).withHeaders(headers).build()));
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        emitter.send(Message.of(r.value() == null ? "" : r.value(), Metadata.of(
+                OutgoingKafkaRecordMetadata.<String>builder().withKey(r.key()).withHeaders(headers).build()),
+                () -> {
+                    ack.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                },
+                failure -> {
+                    ack.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                }));
+        try {
+            ack.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while dead-lettering", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the dead-letter topic did not acknowledge " + r.topic() + "/" + r.offset(), e);
+        }
     }
 }

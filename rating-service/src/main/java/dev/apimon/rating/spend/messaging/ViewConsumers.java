@@ -127,7 +127,7 @@ public class ViewConsumers {
                 throw e; // the database is unavailable: the batch is retried as a whole
             }
             // One bucket rating cannot store or price (a value beyond NUMERIC(38,12), a spend beyond what its ledgers
-            // hold) must not stop everyone's live spend: apply the buckets one by one and dead-letter the failing ones.
+            // hold, a plan missing from the catalog) must not stop everyone's live spend: apply the buckets one by one.
             LOG.warnf("usage.aggregates: %s in a batch of %d; applying its buckets one by one", e, buckets.size());
             for (Bucket b : buckets) {
                 try {
@@ -136,11 +136,30 @@ public class ViewConsumers {
                     if (!Poison.suspect(single)) {
                         throw single;
                     }
-                    deadLetters.send(b.record(), "unprocessable: " + single);
+                    storeAlone(b, single);
                 }
             }
         }
         spend.flushSoon();
+    }
+
+    /**
+     * The bucket failed with its customer's spend: the hour is billable usage (rated periods and invoices read it), so
+     * it is stored without the spend refresh if it can be — the customer's next change republishes the spend — and
+     * dead-lettered only if rating cannot store it at all.
+     */
+    private void storeAlone(Bucket b, Exception withSpend) throws Exception {
+        try {
+            Transactions.run(db, c -> store.upsertHour(c, b.customerId(), b.meter(), b.windowStart(), b.groupKey(), b.env(),
+                    b.aggregation(), b.value(), b.version()));
+            LOG.errorf("usage.aggregates: stored %s's %s hour %s, but its spend could not be computed: %s", b.customerId(), b.meter(),
+                    b.windowStart(), withSpend);
+        } catch (Exception alone) {
+            if (!Poison.suspect(alone)) {
+                throw alone;
+            }
+            deadLetters.send(b.record(), "unprocessable: " + alone);
+        }
     }
 
     /** Stores the buckets and republishes their customers' spend, in one transaction. */
