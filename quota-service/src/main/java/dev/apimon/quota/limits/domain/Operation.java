@@ -11,10 +11,11 @@ import java.util.Locale;
  *
  * <p>The path is normalized the way upstream servers resolve it (query dropped, empty segments collapsed,
  * percent-decoding, "." and ".." resolved) so "GET /pets/../admin" is matched as "GET /admin" and cannot slip
- * past an entitlement such as "GET /pets/**". Where upstreams disagree, the reading that removes segments wins:
- * a decoded "/" ("%2F") or a "\" separates segments (servers that decode them, Windows servers), and a segment
- * that is "." or ".." before its path parameters ("..;x", which Tomcat and Spring resolve as "..") is one.
- * An upstream that reads them literally then serves a path the check saw as narrower: refused, never widened.
+ * past an entitlement such as "GET /pets/**". A dot segment that upstreams resolve differently is refused as
+ * malformed: "." or ".." before path parameters ("..;x": Tomcat and Spring resolve it, nginx and Go do not) or
+ * behind an encoded slash or a backslash ("a%2F..%2Fx", "..\x": resolved by servers that decode or split them).
+ * Whichever reading the check took, some upstream would serve another path. Without dot pieces a decoded "/"
+ * stays inside its segment ("group%2Fproject" is one segment, as most upstreams route it).
  */
 public record Operation(String method, List<String> segments, String feature) {
     public static final String FEATURE_PREFIX = "feature:";
@@ -70,44 +71,46 @@ public record Operation(String method, List<String> segments, String feature) {
                 continue;
             }
             String d = decode(p.substring(from, to));
-            if (indexOfAny(d, '/', '\\') < 0) {
-                add(out, d);
+            if (d.equals(".")) {
                 continue;
             }
-            for (int f = 0, t; f <= d.length(); f = t + 1) {
-                t = nextSeparator(d, f);
-                if (t > f) {
-                    add(out, d.substring(f, t));
+            if (d.equals("..")) {
+                if (!out.isEmpty()) {
+                    out.remove(out.size() - 1);
                 }
+                continue;
             }
+            if (hidesDotSegment(d)) {
+                throw new IllegalArgumentException("path has a dot segment behind path parameters, an encoded slash or a "
+                        + "backslash, which upstream servers resolve differently");
+            }
+            out.add(d);
         }
         return List.copyOf(out);
     }
 
-    private static int nextSeparator(String s, int from) {
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '/' || c == '\\') {
-                return i;
+    /** Whether a piece of the decoded segment, cut at '/', '\' and ';', is "." or ".." (the whole segment is not). */
+    static boolean hidesDotSegment(String d) {
+        if (d.indexOf('.') < 0) {
+            return false;
+        }
+        for (int from = 0; from <= d.length(); ) {
+            int to = from;
+            while (to < d.length() && d.charAt(to) != '/' && d.charAt(to) != '\\' && d.charAt(to) != ';') {
+                to++;
             }
-        }
-        return s.length();
-    }
-
-    /** Appends one decoded segment, resolving dot segments (with or without path parameters). */
-    private static void add(List<String> out, String segment) {
-        int semi = segment.indexOf(';');
-        String name = semi < 0 ? segment : segment.substring(0, semi);
-        if (name.equals(".")) {
-            return;
-        }
-        if (name.equals("..")) {
-            if (!out.isEmpty()) {
-                out.remove(out.size() - 1);
+            int n = to - from;
+            if ((n == 1 && d.charAt(from) == '.') || (n == 2 && d.charAt(from) == '.' && d.charAt(from + 1) == '.')) {
+                return true;
             }
-            return;
+            if (to < d.length() && d.charAt(to) == ';') { // path parameters run to the next slash
+                while (to < d.length() && d.charAt(to) != '/' && d.charAt(to) != '\\') {
+                    to++;
+                }
+            }
+            from = to + 1;
         }
-        out.add(segment);
+        return false;
     }
 
     private static int indexOfAny(String s, char a, char b) {
