@@ -136,9 +136,17 @@ public class OutboxRelay {
             for (OutboxEvent e : batch) {
                 acks.add(send(e));
             }
+            CompletableFuture<Void> all = CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
             try {
-                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                all.get(30, TimeUnit.SECONDS);
             } catch (Exception ex) {
+                // keep the relay lock until every send has settled: one still queued or in flight when another
+                // replica takes over could land after that replica's newer snapshot of the same key
+                try {
+                    all.get(5, TimeUnit.MINUTES);
+                } catch (Exception settledOrNot) {
+                    LOG.debugf("outbox batch settled with %s", settledOrNot.toString());
+                }
                 c.rollback();
                 markFailure(seqs, ex);
                 throw new SQLException("Kafka did not acknowledge the outbox batch: " + ex.getMessage(), ex);
