@@ -40,8 +40,8 @@ import java.util.concurrent.TimeUnit;
  * Corrections never touch the original event: they are appended, and every bucket of the original's hour for
  * the original's meters is recomputed from the log with each event's latest correction in effect.
  * <p>
- * A meter counts the events ingested at or after its creation (no backfill), by the event's ingestion time in the
- * log, so the incremental path and a recompute count the same events whatever the aggregator's backlog was.
+ * A meter counts the events appended to the raw log after its creation (no backfill): batches that started before
+ * it do not know it, later ones do, and a recompute counts by the same rule ({@link Meter#counts}).
  */
 @Singleton
 public class AggregationService {
@@ -105,9 +105,6 @@ public class AggregationService {
             Instant hour = e.time().truncatedTo(ChronoUnit.HOURS);
             List<String> problems = new ArrayList<>();
             for (Meter m : byType.getOrDefault(e.type(), List.of())) {
-                if (!counts(m, e.ingestedAt())) {
-                    continue;
-                }
                 MeterReading r = MeterReading.of(m, e.type(), e.data());
                 if (r instanceof MeterReading.Contribution contribution) {
                     BucketKey k = new BucketKey(e.customerId(), m.slug(), e.env(), hour, GroupKey.of(contribution.group()));
@@ -168,11 +165,6 @@ public class AggregationService {
                 + " (the correction is in the raw log and applies to the other meters)";
     }
 
-    /** No backfill: a meter counts what was ingested at or after its creation. */
-    private static boolean counts(Meter m, Instant ingestedAt) {
-        return m.createdAt() == null || ingestedAt == null || !ingestedAt.isBefore(m.createdAt());
-    }
-
     private void applyDeltas(Connection c, Map<BucketKey, BucketDelta> deltas, Map<BucketKey, BucketChange> changes) throws SQLException {
         if (deltas.isEmpty()) {
             return;
@@ -220,8 +212,8 @@ public class AggregationService {
         for (Meter m : meters) {
             Map<String, List<BucketMath.Contribution>> byGroup = new TreeMap<>();
             for (int i = 0; i < events.size(); i++) {
-                if (data.get(i) == null || !counts(m, events.get(i).ingestedAt())) {
-                    continue; // voided, or ingested before the meter existed
+                if (data.get(i) == null || !m.counts(events.get(i).seq())) {
+                    continue; // voided, or logged before the meter existed
                 }
                 if (MeterReading.of(m, h.type(), data.get(i)) instanceof MeterReading.Contribution r) {
                     byGroup.computeIfAbsent(GroupKey.of(r.group()), g -> new ArrayList<>())

@@ -80,12 +80,12 @@ public class EventLogStore {
     }
 
     /** An original event with the data in effect: that of its latest correction (null data: voided). */
-    public record Effective(long seq, Instant time, String originalData, String latestCorrection, Instant ingestedAt) {
+    public record Effective(long seq, Instant time, String originalData, String latestCorrection) {
     }
 
     /** The events of one type, customer and env in [from, to) — corrections themselves excluded — with their latest correction. */
     public List<Effective> effective(Connection c, String customerId, String env, String type, Instant from, Instant to) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT e.seq, e.time, e.data::text, x.data::text, e.ingested_at FROM usage_events e "
+        try (PreparedStatement ps = c.prepareStatement("SELECT e.seq, e.time, e.data::text, x.data::text FROM usage_events e "
                 + "LEFT JOIN LATERAL (SELECT k.data FROM usage_events k WHERE k.customer_id = e.customer_id "
                 + "AND k.corrects_source = e.source AND k.corrects_id = e.event_id ORDER BY k.seq DESC LIMIT 1) x ON true "
                 + "WHERE e.customer_id = ? AND e.time >= ? AND e.time < ? AND e.env = ? AND e.type = ? AND e.corrects_id IS NULL "
@@ -98,8 +98,7 @@ public class EventLogStore {
             List<Effective> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Effective(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4),
-                            rs.getTimestamp(5).toInstant()));
+                    out.add(new Effective(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4)));
                 }
             }
             return out;

@@ -123,6 +123,6 @@ public final class MeterDefinitions {
         if (!v.isEmpty()) {
             throw new InvalidMeter(v);
         }
-        return new Meter(slug, eventType, agg, value, groups, filterJson, parsedFilter, now, now);
+        return new Meter(slug, eventType, agg, value, groups, filterJson, parsedFilter, now, now, null);
     }
 }

@@ -41,8 +41,11 @@ public class MeterService {
         Meter m = valid(slug, eventType, aggregation, valueProperty, groupBy, filter, clock.instant());
         AtomicReference<Saved> out = new AtomicReference<>();
         Transactions.run(db, c -> {
+            // waits for aggregator batches in flight: the raw log position the meter records is then exact (later
+            // batches see the meter, earlier ones did not)
+            store.lockDefinitions(c);
             if (store.insert(c, m)) {
-                out.set(new Saved(m, true));
+                out.set(new Saved(store.find(c, slug, false).orElseThrow(), true));
                 return;
             }
             Meter existing = store.find(c, slug, false).orElseThrow();
@@ -77,7 +80,7 @@ public class MeterService {
                         + old.aggregation().wire() + " (create a new meter for " + wanted.aggregation().wire() + ")");
             }
             Meter updated = new Meter(slug, wanted.eventType(), wanted.aggregation(), wanted.valueProperty(),
-                    wanted.groupBy(), wanted.filterJson(), wanted.filter(), old.createdAt(), now);
+                    wanted.groupBy(), wanted.filterJson(), wanted.filter(), old.createdAt(), now, old.createdSeq());
             store.update(c, updated);
             out.set(updated);
         });

@@ -23,7 +23,8 @@ import java.util.Optional;
 public class MeterStore {
     private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() {
     };
-    private static final String COLUMNS = "slug, event_type, aggregation, value_property, group_by::text, filter::text, created_at, updated_at";
+    private static final String COLUMNS = "slug, event_type, aggregation, value_property, group_by::text, filter::text, created_at, updated_at, "
+            + "created_seq";
     private final ObjectMapper json;
 
     public MeterStore(ObjectMapper json) {
@@ -33,7 +34,8 @@ public class MeterStore {
     /** Inserts unless the slug exists; false when it does. */
     public boolean insert(Connection c, Meter m) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO meters (slug, event_type, aggregation, value_property, "
-                + "group_by, filter, created_at, updated_at) VALUES (?,?,?,?,?::jsonb,?::jsonb,?,?) ON CONFLICT (slug) DO NOTHING")) {
+                + "group_by, filter, created_at, updated_at, created_seq) VALUES (?,?,?,?,?::jsonb,?::jsonb,?,?, "
+                + "COALESCE(pg_sequence_last_value(pg_get_serial_sequence('usage_events', 'seq')), 0)) ON CONFLICT (slug) DO NOTHING")) {
             bind(ps, m);
             return ps.executeUpdate() == 1;
         }
@@ -134,8 +136,9 @@ public class MeterStore {
         try {
             Meter m = MeterDefinitions.validate(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                     json.readValue(rs.getString(5), MAP), json.readTree(rs.getString(6)), rs.getTimestamp(7).toInstant());
+            long seq = rs.getLong(9);
             return new Meter(m.slug(), m.eventType(), m.aggregation(), m.valueProperty(), m.groupBy(), m.filterJson(),
-                    m.filter(), m.createdAt(), rs.getTimestamp(8).toInstant());
+                    m.filter(), m.createdAt(), rs.getTimestamp(8).toInstant(), rs.wasNull() ? null : seq);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("meter row " + rs.getString(1) + " is not readable", e);
         }
