@@ -81,9 +81,9 @@ class MeterReadingTest {
         // what ingest refuses, the aggregator still counts while a key can store it: quota-service records request
         // paths straight to Kafka, and events counted before the bounds existed must count again in a recompute
         assertInstanceOf(MeterReading.Contribution.class,
-                MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(2300 - 15) + "\"}")));
-        assertEquals("meter 'm_count' needs group values of at most 2300 bytes together (as JSON) at $.endpoint",
-                ((MeterReading.Invalid) MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(2300 - 14) + "\"}"))).reason());
+                MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(2450 - 15) + "\"}")));
+        assertEquals("meter 'm_count' needs group values of at most 2450 bytes together (as JSON) at $.endpoint",
+                ((MeterReading.Invalid) MeterReading.of(calls, "api.request", json("{\"endpoint\": \"" + "y".repeat(2450 - 14) + "\"}"))).reason());
         // bytes, as stored: an emoji is 4, a control character 6 once escaped in the key (\\u0001)
         String emoji = "\uD83D\uDE00";
         assertEquals(null, MeterReading.problem(calls, "api.request", json("{\"endpoint\": \"" + emoji.repeat(380) + "\"}")), "15 + 1520 bytes");
@@ -95,12 +95,12 @@ class MeterReadingTest {
         assertEquals(null, MeterReading.problem(two, "api.request", json("{\"g1\": \"" + "a".repeat(1000) + "\", \"g2\": \"" + "b".repeat(519) + "\"}")));
         assertEquals("meter 'm_count' needs group values of at most 1536 bytes together (as JSON) at $.g1, $.g2",
                 MeterReading.problem(two, "api.request", json("{\"g1\": \"" + "a".repeat(1000) + "\", \"g2\": \"" + "b".repeat(520) + "\"}")));
-        // unique_count values: 768 bytes at ingest; with their group key ("{}": 2 bytes) 2300 in the aggregator
+        // unique_count values: 768 bytes at ingest; with their group key ("{}": 2 bytes) 2450 in the aggregator
         assertEquals(null, MeterReading.problem(users, "api.request", json("{\"user\": \"" + "u".repeat(768) + "\"}")));
         assertEquals("meter 'm_unique_count' needs a value of at most 768 bytes at $.user",
                 MeterReading.problem(users, "api.request", json("{\"user\": \"" + "u".repeat(769) + "\"}")));
-        assertInstanceOf(MeterReading.Contribution.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + "u".repeat(2298) + "\"}")));
-        assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + "u".repeat(2299) + "\"}")));
+        assertInstanceOf(MeterReading.Contribution.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + "u".repeat(2448) + "\"}")));
+        assertInstanceOf(MeterReading.Invalid.class, MeterReading.of(users, "api.request", json("{\"user\": \"" + "u".repeat(2449) + "\"}")));
     }
 
     @Test
@@ -121,5 +121,17 @@ class MeterReadingTest {
         assertEquals("value_property", sum.violations().get(0).field());
         var count = assertThrows(MeterDefinitions.InvalidMeter.class, () -> MeterDefinitions.validate("c", "t", "count", "$.x", null, null, NOW));
         assertEquals("value_property", count.violations().get(0).field());
+    }
+
+    @Test
+    void ingestNeverAcceptsAUniqueValueTheAggregatorWouldRefuseWithItsGroup() throws Exception {
+        Meter users = meter("unique_count", "$.user", Map.of("endpoint", "$.endpoint"), null);
+        // a group key of 1536 bytes (the ingest bound) and a value of 768 (its bound): 2304 together
+        String body = "{\"endpoint\": \"" + "e".repeat(1536 - 15) + "\", \"user\": \"" + "u".repeat(768) + "\"}";
+        assertEquals("meter 'm_unique_count' needs a value and group values of at most 2300 bytes together at $.user",
+                MeterReading.problem(users, "api.request", json(body)));
+        String fits = "{\"endpoint\": \"" + "e".repeat(1536 - 15) + "\", \"user\": \"" + "u".repeat(764) + "\"}";
+        assertEquals(null, MeterReading.problem(users, "api.request", json(fits)));
+        assertInstanceOf(MeterReading.Contribution.class, MeterReading.of(users, "api.request", json(fits)));
     }
 }
