@@ -49,8 +49,6 @@ class LiveSpendTest {
     MutableClock clock;
     @Inject
     io.agroal.api.AgroalDataSource db;
-    @Inject
-    dev.apimon.rating.spend.store.SpendStore spendStore;
 
     @AfterEach
     void reset() {
@@ -182,9 +180,18 @@ class LiveSpendTest {
     void anHourWhoseSpendCannotBeComputedIsStillStored_itIsBillableUsage() throws Exception {
         clock.set(Instant.parse("2026-11-21T10:00:00Z"));
         String cus = "cus_unpriced_" + System.nanoTime();
-        // a subscription whose plan rating cannot find: computing the spend fails for this customer
-        dev.apimon.platform.db.Transactions.run(db, c -> spendStore.upsertSubscription(c, new dev.apimon.rating.spend.store.SpendStore.Subscription(
-                cus, "sub_" + cus, "no-such-plan", 1, "active", Instant.parse("2026-11-01T00:00:00Z")), "{}", Instant.parse("2026-11-01T00:00:00Z")));
+        // a subscription to a plan rating cannot find (yet): computing the spend fails for this customer, but the
+        // subscription itself is stored - it is what rated periods and invoices go by
+        send("subscriptions.events", cus, "com.apimon.subscription.created", UUID.randomUUID().toString(),
+                subscription(cus, "no-such-plan", 1, "2026-11-01T00:00:00Z", null));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (var c = db.getConnection(); var ps = c.prepareStatement("SELECT count(*) FROM rating_subscriptions WHERE customer_id = ?")) {
+                ps.setString(1, cus);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() && rs.getLong(1) == 1;
+                }
+            }
+        });
         send("usage.aggregates", cus, "com.apimon.usage.aggregate", UUID.randomUUID().toString(),
                 aggregate(cus, "api_calls", "2026-11-21T09:00:00Z", "5", 1, "live"));
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {

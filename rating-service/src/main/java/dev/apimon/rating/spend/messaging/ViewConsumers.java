@@ -10,7 +10,9 @@ import io.agroal.api.AgroalDataSource;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -73,7 +75,7 @@ public class ViewConsumers {
                 store.appendHistory(c, customerId, eventId, new SpendStore.HistoryEntry(at, sub.planCode(), sub.planVersion(), status));
             }
             store.upsertSubscription(c, sub, r.value(), effective);
-            spend.refresh(c, customerId);
+            refreshOnItsOwn(c, customerId);
         });
         spend.flushSoon();
     }
@@ -126,17 +128,21 @@ public class ViewConsumers {
             if (!Poison.suspect(e)) {
                 throw e; // the database is unavailable: the batch is retried as a whole
             }
-            // One bucket rating cannot store or price (a value beyond NUMERIC(38,12), a spend beyond what its ledgers
-            // hold, a plan missing from the catalog) must not stop everyone's live spend: apply the buckets one by one.
+            // One bucket rating cannot store (a value beyond NUMERIC(38,12)) or one customer whose spend cannot be
+            // computed must not stop everyone's live spend: apply the buckets one by one, each customer's spend on its own
             LOG.warnf("usage.aggregates: %s in a batch of %d; applying its buckets one by one", e, buckets.size());
             for (Bucket b : buckets) {
                 try {
-                    apply(List.of(b));
+                    Transactions.run(db, c -> {
+                        store.upsertHour(c, b.customerId(), b.meter(), b.windowStart(), b.groupKey(), b.env(), b.aggregation(),
+                                b.value(), b.version());
+                        refreshOnItsOwn(c, b.customerId());
+                    });
                 } catch (Exception single) {
                     if (!Poison.suspect(single)) {
                         throw single;
                     }
-                    storeAlone(b, single);
+                    deadLetters.send(b.record(), "unprocessable: " + single);
                 }
             }
         }
@@ -144,21 +150,21 @@ public class ViewConsumers {
     }
 
     /**
-     * The bucket failed with its customer's spend: the hour is billable usage (rated periods and invoices read it), so
-     * it is stored without the spend refresh if it can be — the customer's next change republishes the spend — and
-     * dead-lettered only if rating cannot store it at all.
+     * Republishes the customer's spend; if it cannot be computed (a stored value its prices or ledgers cannot take),
+     * only that is undone and logged: the usage hour, or the subscription change, stays stored — it is billable
+     * state that rated periods and invoices read — and the customer's next change tries again.
      */
-    private void storeAlone(Bucket b, Exception withSpend) throws Exception {
+    private void refreshOnItsOwn(Connection c, String customerId) throws SQLException {
+        Savepoint before = c.setSavepoint();
         try {
-            Transactions.run(db, c -> store.upsertHour(c, b.customerId(), b.meter(), b.windowStart(), b.groupKey(), b.env(),
-                    b.aggregation(), b.value(), b.version()));
-            LOG.errorf("usage.aggregates: stored %s's %s hour %s, but its spend could not be computed: %s", b.customerId(), b.meter(),
-                    b.windowStart(), withSpend);
-        } catch (Exception alone) {
-            if (!Poison.suspect(alone)) {
-                throw alone;
+            spend.refresh(c, customerId);
+            c.releaseSavepoint(before);
+        } catch (SQLException | RuntimeException e) {
+            if (!Poison.suspect(e)) {
+                throw e;
             }
-            deadLetters.send(b.record(), "unprocessable: " + alone);
+            c.rollback(before);
+            LOG.errorf("the spend of %s could not be computed, its usage and subscription are stored: %s", customerId, e);
         }
     }
 
