@@ -140,10 +140,12 @@ public class OutboxRelay {
             try {
                 all.get(30, TimeUnit.SECONDS);
             } catch (Exception ex) {
-                // keep the relay lock until every send has settled: one still queued or in flight when another
-                // replica takes over could land after that replica's newer snapshot of the same key
+                // keep the relay lock while sends can still settle (the producer gives up on a record 30 s after it
+                // took it): one in flight when another replica takes over could land after that replica's newer
+                // snapshot of the same key. Bounded, so a replica cut off from Kafka holds up the others' relay only
+                // this long each time it wins the lock.
                 try {
-                    all.get(5, TimeUnit.MINUTES);
+                    all.get(45, TimeUnit.SECONDS);
                 } catch (Exception settledOrNot) {
                     LOG.debugf("outbox batch settled with %s", settledOrNot.toString());
                 }
