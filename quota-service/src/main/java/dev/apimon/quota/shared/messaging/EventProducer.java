@@ -53,6 +53,9 @@ public class EventProducer {
         CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
         try {
             sender.execute(() -> {
+                if (ack.isDone()) {
+                    return; // the caller stopped waiting (its check answered 503): a queued send is dropped, not delivered late
+                }
                 try {
                     producer.send(record, (md, ex) -> {
                         if (ex != null) {
