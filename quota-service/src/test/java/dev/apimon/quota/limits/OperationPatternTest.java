@@ -28,7 +28,13 @@ class OperationPatternTest {
             "GET /pets/**       | GET /pets/../admin      | false",
             "GET /pets/**       | GET /pets/%2E%2E/admin  | false",
             "GET /pets/**       | GET /pets/a%2Fb         | true",
-            "GET /projects/*    | GET /projects/group%2Fproject | true",
+            "GET /projects/*    | GET /projects/group%2Fproject | false",
+            "GET /projects/**   | GET /projects/group%2Fproject | true",
+            "GET /pets/*        | GET /pets/1%2Fsecrets   | false",
+            "GET /pets/*        | GET /pets/1%5Csecrets   | false",
+            "GET /pets/*/photos | GET /pets/a%2Fb/photos  | false",
+            "GET /pets/a%2Fb    | GET /pets/a%2Fb         | true",
+            "GET /pets/a/b      | GET /pets/a%2Fb         | false",
             "GET /@acme%2Fwidgets | GET /@acme%2Fwidgets  | true",
             "GET /pets/**       | GET /pets/a..b;v=1/...  | true",
             "GET /pets/**       | GET /pets/42;v=1        | true",
@@ -73,6 +79,13 @@ class OperationPatternTest {
     void dotSegmentsUpstreamsResolveDifferentlyAreRefused(String operation) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Operation.parse(operation));
         assertTrue(e.getMessage().contains("dot segment"), e.getMessage());
+    }
+
+    @Test
+    void aSlashInsideASegmentStaysEncodedWhenTheOperationIsWrittenOut() {
+        assertEquals("GET /pets/a%2Fb", Operation.parse("GET /pets/a%2Fb").toString());
+        assertEquals("GET /pets/a/b", Operation.parse("GET /pets/a/b").toString());
+        assertEquals("GET /", Operation.parse("GET /").toString());
     }
 
     @Test

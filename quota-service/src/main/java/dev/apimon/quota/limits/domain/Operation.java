@@ -14,10 +14,15 @@ import java.util.Locale;
  * past an entitlement such as "GET /pets/**". A dot segment that upstreams resolve differently is refused as
  * malformed: "." or ".." before path parameters ("..;x": Tomcat and Spring resolve it, nginx and Go do not) or
  * behind an encoded slash or a backslash ("a%2F..%2Fx", "..\x": resolved by servers that decode or split them).
- * Whichever reading the check took, some upstream would serve another path. Without dot pieces a decoded "/"
- * stays inside its segment ("group%2Fproject" is one segment, as most upstreams route it).
+ * Whichever reading the check took, some upstream would serve another path. Without dot pieces a decoded "/" or a
+ * "\" is read both ways: {@code segments} keeps it inside its segment ("group%2Fproject" is one segment, as most
+ * upstreams route it), {@code splitSegments} splits there (as servers that decode or split them serve it), and an
+ * entitlement or scope must allow both.
+ *
+ * @param splitSegments the path as servers that split at decoded slashes and backslashes read it; null when that
+ *                      is {@code segments}
  */
-public record Operation(String method, List<String> segments, String feature) {
+public record Operation(String method, List<String> segments, String feature, List<String> splitSegments) {
     public static final String FEATURE_PREFIX = "feature:";
 
     public boolean isFeature() {
@@ -35,7 +40,7 @@ public record Operation(String method, List<String> segments, String feature) {
             if (name.isEmpty() || name.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("feature name must be non-empty without spaces");
             }
-            return new Operation(null, List.of(), name);
+            return new Operation(null, List.of(), name, null);
         }
         int sp = s.indexOf(' ');
         if (sp <= 0) {
@@ -45,7 +50,31 @@ public record Operation(String method, List<String> segments, String feature) {
         if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
             throw new IllegalArgumentException("method must be letters only");
         }
-        return new Operation(method, normalizePath(s.substring(sp + 1).strip()), null);
+        List<String> segments = normalizePath(s.substring(sp + 1).strip());
+        return new Operation(method, segments, null, split(segments));
+    }
+
+    /** The segments split at '/' and '\' inside them (empty pieces dropped), or null when none has one. */
+    static List<String> split(List<String> segments) {
+        List<String> out = null;
+        for (int i = 0; i < segments.size(); i++) {
+            String seg = segments.get(i);
+            if (indexOfAny(seg, '/', '\\') < 0) {
+                if (out != null) {
+                    out.add(seg);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new ArrayList<>(segments.subList(0, i));
+            }
+            for (String piece : seg.split("[/\\\\]")) {
+                if (!piece.isEmpty()) {
+                    out.add(piece);
+                }
+            }
+        }
+        return out == null ? null : List.copyOf(out);
     }
 
     static List<String> normalizePath(String raw) {
@@ -151,6 +180,13 @@ public record Operation(String method, List<String> segments, String feature) {
 
     @Override
     public String toString() {
-        return isFeature() ? FEATURE_PREFIX + feature : method + " /" + String.join("/", segments);
+        if (isFeature()) {
+            return FEATURE_PREFIX + feature;
+        }
+        StringBuilder sb = new StringBuilder(method).append(' ');
+        for (String seg : segments) { // a slash inside a segment stays encoded: "/a%2Fb" is not "/a/b"
+            sb.append('/').append(seg.indexOf('/') < 0 ? seg : seg.replace("/", "%2F"));
+        }
+        return segments.isEmpty() ? sb.append('/').toString() : sb.toString();
     }
 }

@@ -8,17 +8,22 @@ import java.util.Locale;
  * An entitlement or key-scope pattern: "GET /pets/**", "POST /pets", "* /admin/*", "/pets/{id}" (any method),
  * "feature:webhooks", "feature:*" or "*" (everything). In paths, "*" and "{name}" match exactly one segment and
  * "**" matches zero or more; other segments match literally (case-sensitive). A GET pattern also allows HEAD.
+ * A path with a decoded slash or backslash in a segment matches only if it matches both as one segment and split
+ * there (see {@link Operation}); a pattern with one ("/@acme%2Fwidgets") is read both ways too.
  */
 public final class OperationPattern {
     private final boolean everything;
     private final String method; // null = any method
     private final String[] segments; // null for feature patterns
+    private final String[] splitSegments; // null unless a segment has a decoded slash or backslash
     private final String feature; // "*" = any feature
 
     private OperationPattern(boolean everything, String method, String[] segments, String feature) {
         this.everything = everything;
         this.method = method;
         this.segments = segments;
+        List<String> split = segments == null ? null : Operation.split(List.of(segments));
+        this.splitSegments = split == null ? null : split.toArray(String[]::new);
         this.feature = feature;
     }
 
@@ -88,10 +93,18 @@ public final class OperationPattern {
         if (method != null && !method.equals(op.method()) && !(method.equals("GET") && op.method().equals("HEAD"))) {
             return false;
         }
-        return matchSegments(0, op.segments(), 0);
+        if (!matchSegments(segments, 0, op.segments(), 0)) {
+            return false;
+        }
+        // a decoded slash or backslash on either side: the split readings must match too (whichever the upstream takes)
+        if (op.splitSegments() == null && splitSegments == null) {
+            return true;
+        }
+        return matchSegments(splitSegments != null ? splitSegments : segments, 0,
+                op.splitSegments() != null ? op.splitSegments() : op.segments(), 0);
     }
 
-    private boolean matchSegments(int pi, List<String> path, int si) {
+    private static boolean matchSegments(String[] segments, int pi, List<String> path, int si) {
         while (pi < segments.length) {
             String p = segments[pi];
             if (p.equals("**")) {
@@ -99,7 +112,7 @@ public final class OperationPattern {
                     return true;
                 }
                 for (int k = si; k <= path.size(); k++) {
-                    if (matchSegments(pi + 1, path, k)) {
+                    if (matchSegments(segments, pi + 1, path, k)) {
                         return true;
                     }
                 }
