@@ -41,6 +41,7 @@ public class MeterResource {
         if (body == null) {
             throw ProblemException.invalid("body", "a JSON meter is required");
         }
+        body.known();
         MeterService.Saved saved = meters.create(body.slug(), body.eventType(), body.aggregation(), body.valueProperty(),
                 body.groupBy(), body.filter());
         MeterView view = MeterView.of(saved.meter());
@@ -58,6 +59,7 @@ public class MeterResource {
         if (body == null) {
             throw ProblemException.invalid("body", "a JSON meter is required");
         }
+        body.known();
         if (body.slug() != null && !body.slug().equals(slug)) {
             throw ProblemException.invalid("slug", "a meter's slug cannot change");
         }

@@ -101,6 +101,11 @@ class MeterApiTest {
                 .body("{\"slug\": \"s2\", \"event_type\": \"t\", \"aggregation\": \"count\", "
                         + "\"filter\": {\"$.status\": 1e40, \"$.region\": \"eu\\u0000\"}}")
                 .post("/v1/meters").then().statusCode(400).body("errors.field", containsInAnyOrder("filter"));
+        // a misspelled field is refused, not ignored: "filters" would have made a meter counting every request
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\": \"s2\", \"event_type\": \"t\", \"aggregation\": \"count\", \"filters\": {\"$.status\": {\"gte\": 500}}}")
+                .post("/v1/meters").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", containsInAnyOrder("filters"));
         given().auth().oauth2(Tokens.admin()).get("/v1/meters/s2").then().statusCode(404);
     }
 
