@@ -107,6 +107,13 @@ class MeterApiTest {
                 .post("/v1/meters").then().statusCode(400).contentType("application/problem+json")
                 .body("errors.field", containsInAnyOrder("filters"));
         given().auth().oauth2(Tokens.admin()).get("/v1/meters/s2").then().statusCode(404);
+        // what GET answers can be PUT back: its read-only fields are not unknown ones
+        String s3 = "s3_" + System.nanoTime();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\": \"" + s3 + "\", \"event_type\": \"t\", \"aggregation\": \"count\"}").post("/v1/meters").then().statusCode(201);
+        String read = given().auth().oauth2(Tokens.admin()).get("/v1/meters/" + s3).then().statusCode(200).extract().asString();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body(read.replace("\"event_type\":\"t\"", "\"event_type\":\"t2\""))
+                .put("/v1/meters/" + s3).then().statusCode(200).body("event_type", equalTo("t2"));
     }
 
     @Test
