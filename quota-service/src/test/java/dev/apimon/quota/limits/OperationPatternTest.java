@@ -85,6 +85,8 @@ class OperationPatternTest {
     void aSlashInsideASegmentStaysEncodedWhenTheOperationIsWrittenOut() {
         assertEquals("GET /pets/a%2Fb", Operation.parse("GET /pets/a%2Fb").toString());
         assertEquals("GET /pets/a/b", Operation.parse("GET /pets/a/b").toString());
+        assertEquals("GET /pets/a%252Fb", Operation.parse("GET /pets/a%252Fb").toString(), "not the same path as a%2Fb");
+        assertEquals("GET /files/100%25", Operation.parse("GET /files/100%25").toString());
         assertEquals("GET /", Operation.parse("GET /").toString());
     }
 

@@ -184,8 +184,8 @@ public record Operation(String method, List<String> segments, String feature, Li
             return FEATURE_PREFIX + feature;
         }
         StringBuilder sb = new StringBuilder(method).append(' ');
-        for (String seg : segments) { // a slash inside a segment stays encoded: "/a%2Fb" is not "/a/b"
-            sb.append('/').append(seg.indexOf('/') < 0 ? seg : seg.replace("/", "%2F"));
+        for (String seg : segments) { // a slash inside a segment stays encoded: "/a%2Fb" is not "/a/b", nor "/a%252Fb"
+            sb.append('/').append(seg.indexOf('/') < 0 && seg.indexOf('%') < 0 ? seg : seg.replace("%", "%25").replace("/", "%2F"));
         }
         return segments.isEmpty() ? sb.append('/').toString() : sb.toString();
     }
