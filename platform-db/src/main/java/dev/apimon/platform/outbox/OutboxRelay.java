@@ -23,7 +23,6 @@ import java.util.concurrent.locks.LockSupport;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
@@ -173,24 +172,13 @@ public class OutboxRelay {
     }
 
     private CompletableFuture<Void> send(OutboxEvent e) {
-        CompletableFuture<Void> ack = new CompletableFuture<>();
         OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder()
                 .withId(e.eventId()).withType(e.type()).withSource(source).withSubject(e.subject())
                 .withTimestamp(e.createdAt().atZone(java.time.ZoneOffset.UTC))
                 .withDataContentType("application/json").build();
         OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(e.topic()).withKey(e.key()).build();
-        Message<String> msg = Message.of(e.payload(), Metadata.of(ce, kafka),
-                () -> {
-                    ack.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                },
-                failure -> {
-                    ack.completeExceptionally(failure);
-                    return CompletableFuture.completedFuture(null);
-                });
-        emitter.send(msg);
-        return ack;
+        return AckedSend.send(emitter, e.payload(), Metadata.of(ce, kafka));
     }
 
     private void markFailure(List<Long> seqs, Exception ex) {
