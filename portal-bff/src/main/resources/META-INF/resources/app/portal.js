@@ -94,8 +94,14 @@ async function loadUsage(ev) {
   if ($('usage-group').value) p.set('group_by', $('usage-group').value);
   state('usage-state', 'Loading…');
   try {
-    const data = (await api('/api/me/usage?' + p)).data || [];
-    state('usage-state', data.length ? '' : 'No usage in this range.');
+    // a grouped series can span several pages: follow next_cursor (bounded, so a huge range cannot hang the page)
+    const data = []; let page = {}, pages = 0;
+    do {
+      if (page.next_cursor) p.set('cursor', page.next_cursor);
+      page = await api('/api/me/usage?' + p);
+      data.push(...(page.data || []));
+    } while (page.next_cursor && ++pages < 20);
+    state('usage-state', data.length ? (page.next_cursor ? 'Showing the first ' + data.length + ' rows: narrow the range or the grouping for the rest.' : '') : 'No usage in this range.');
     const series = {};
     data.forEach(d => { const k = d.group && Object.keys(d.group).length ? Object.values(d.group).join(' / ') : meter; (series[k] = series[k] || []).push({ x: d.window_start, y: Number(d.value) }); });
     const labels = [...new Set(data.map(d => d.window_start))].sort();

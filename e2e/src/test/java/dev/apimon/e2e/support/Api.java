@@ -129,12 +129,17 @@ public final class Api {
 
     /** Sum of a meter's values for the customer over [from, to) (usage-service's aggregates), as a decimal string. */
     public String usageTotal(String meter, String customer, Instant from, Instant to) {
-        JsonNode windows = Http.get(stack.url(USAGE) + "/v1/meters/" + meter + "/usage?customer_id=" + customer + "&from=" + enc(from.toString())
-                + "&to=" + enc(to.toString()) + "&window_size=day", admin()).expect(200).json().get("data");
         BigDecimal sum = BigDecimal.ZERO;
-        for (JsonNode w : windows) {
-            sum = sum.add(new BigDecimal(w.get("value").asText()));
-        }
+        String cursor = null;
+        do { // every page: the answer is cursor-paginated
+            JsonNode page = Http.get(stack.url(USAGE) + "/v1/meters/" + meter + "/usage?customer_id=" + customer + "&from="
+                    + enc(from.toString()) + "&to=" + enc(to.toString()) + "&window_size=day"
+                    + (cursor == null ? "" : "&cursor=" + enc(cursor)), admin()).expect(200).json();
+            for (JsonNode w : page.get("data")) {
+                sum = sum.add(new BigDecimal(w.get("value").asText()));
+            }
+            cursor = page.hasNonNull("next_cursor") ? page.get("next_cursor").asText() : null;
+        } while (cursor != null);
         return sum.toPlainString();
     }
 

@@ -25,5 +25,5 @@ public interface UsageClient {
     @Path("/v1/meters/{slug}/usage")
     JsonNode usage(@HeaderParam("Authorization") String auth, @PathParam("slug") String meter, @QueryParam("customer_id") String customerId,
                    @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("window_size") String windowSize,
-                   @QueryParam("group_by") String groupBy);
+                   @QueryParam("group_by") String groupBy, @QueryParam("cursor") String cursor);
 }

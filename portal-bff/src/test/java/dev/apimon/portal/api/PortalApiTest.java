@@ -210,6 +210,9 @@ class PortalApiTest {
                 .body("data[0].value", org.hamcrest.Matchers.equalTo("12000"));
         ServicesStandIn.server.verify(getRequestedFor(urlPathEqualTo("/v1/meters/api_calls/usage"))
                 .withQueryParam("customer_id", equalTo("cus_demo_alice")));
+        given().auth().oauth2(alice).get("/api/me/usage?meter=api_calls&cursor=page-2").then().statusCode(200);
+        ServicesStandIn.server.verify(getRequestedFor(urlPathEqualTo("/v1/meters/api_calls/usage"))
+                .withQueryParam("customer_id", equalTo("cus_demo_alice")).withQueryParam("cursor", equalTo("page-2")));
         given().auth().oauth2(alice).get("/api/me/usage").then().statusCode(400).body("errors[0].field", org.hamcrest.Matchers.equalTo("meter"));
         given().auth().oauth2(alice).get("/api/me/alerts").then().statusCode(200).body("data[0].threshold_percent", org.hamcrest.Matchers.equalTo(50));
         given().auth().oauth2(alice).get("/api/me/spend-alerts").then().statusCode(200).body("budget", org.hamcrest.Matchers.equalTo("100.00"));

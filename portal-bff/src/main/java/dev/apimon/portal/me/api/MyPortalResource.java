@@ -69,15 +69,17 @@ public class MyPortalResource {
 
     @GET
     @Path("/usage")
-    @Operation(summary = "My usage series of one meter", description = "window_size hour|day|month, optional group_by.")
+    @Operation(summary = "My usage series of one meter", description = "window_size hour|day|month, optional group_by; "
+            + "pages of usage-service's size: pass next_cursor back as cursor for the next one.")
     public JsonNode usage(@QueryParam("meter") String meter, @QueryParam("from") String from, @QueryParam("to") String to,
-                          @QueryParam("window_size") String windowSize, @QueryParam("group_by") String groupBy) {
+                          @QueryParam("window_size") String windowSize, @QueryParam("group_by") String groupBy,
+                          @QueryParam("cursor") String cursor) {
         String customer = me.customerId();
         if (meter == null || meter.isBlank()) {
             throw ProblemException.invalid("meter", "is required");
         }
         return downstream.call("usage-service", auth -> usage.usage(auth, meter, customer, from, to,
-                windowSize == null ? "hour" : windowSize, groupBy));
+                windowSize == null ? "hour" : windowSize, groupBy, cursor));
     }
 
     @GET
