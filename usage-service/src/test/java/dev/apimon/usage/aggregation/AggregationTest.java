@@ -423,9 +423,12 @@ class AggregationTest {
         ingest(batch(event("a", customer, h.plusSeconds(5), type, "{\"gb\": 5}"), event("b", customer, h.plusSeconds(6), type, "{\"gb\": 2}")))
                 .then().statusCode(202);
         awaitUsage(gb, customer, h, end, "hour", null, List.of("7"));
-        ingest(batch(event("fix", customer, Instant.now(), "com.apimon.usage.correction", "{\"original\": {\"source\": \"petstore-gateway\", "
-                + "\"id\": \"a\"}, \"action\": \"replace\", \"reason\": \"size unknown\", \"data\": {\"note\": \"lost\"}}")))
-                .then().statusCode(202).body("accepted", equalTo(1));
+        // ingest refuses this correction once the original is logged (IngestApiTest); published directly, it stands for
+        // one ingested while its original was still on its way to the raw log
+        Fixtures.publish(KafkaResource.bootstrapServers(), "usage.events", customer, "{\"original\": {\"source\": \"petstore-gateway\", "
+                + "\"id\": \"a\"}, \"action\": \"replace\", \"reason\": \"size unknown\", \"data\": {\"note\": \"lost\"}}",
+                "ce_id", "fix", "ce_source", "petstore-gateway", "ce_type", "com.apimon.usage.correction", "ce_subject", customer,
+                "ce_time", Instant.now().toString());
         awaitUsage(gb, customer, h, end, "hour", null, List.of("2"));
         awaitUsage(calls, customer, h, end, "hour", null, List.of("2"));
         var dead = Fixtures.await("the correction's dead letter", Duration.ofSeconds(20),

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.usage.aggregation.store.BucketStore;
 import dev.apimon.usage.config.UsageConfig;
+import dev.apimon.usage.events.domain.CorrectionRules;
 import dev.apimon.usage.events.store.EventLogStore;
 import dev.apimon.usage.ingest.domain.EventKey;
 import dev.apimon.usage.meters.domain.Aggregation;
@@ -17,7 +18,6 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -49,8 +49,7 @@ public class AggregationService {
     private final BucketStore buckets;
     private final ObjectMapper json;
     private final Clock clock;
-    private final Duration retention;
-    private final Duration maxFutureSkew;
+    private final CorrectionRules rules;
 
     private final Timer appendTimer;
     private final Timer bucketsTimer;
@@ -59,8 +58,7 @@ public class AggregationService {
                               MeterRegistry metrics, UsageConfig config) {
         this.log = log;
         this.buckets = buckets;
-        this.retention = config.rawLog().retention();
-        this.maxFutureSkew = config.ingest().maxFutureSkew();
+        this.rules = new CorrectionRules(config.rawLog().retention(), config.ingest().maxFutureSkew());
         this.json = json;
         this.clock = clock;
         this.appendTimer = phase(metrics, "append");
@@ -138,29 +136,17 @@ public class AggregationService {
             return "the corrected event (source '" + correction.corrects().source() + "', id '" + correction.corrects().id()
                     + "') is not in the raw log";
         }
-        if (original.get().correctsId() != null) {
-            return "a correction cannot be corrected: correct the original event instead";
-        }
         var o = original.get();
-        Instant hour = o.time().truncatedTo(ChronoUnit.HOURS);
-        // the retention purge goes by ingestion time, and an event of this hour may have been ingested as early as
-        // the hour's start minus the allowed future skew: past that, some of the hour's events may be gone, and a
-        // recompute from what is left would lower a bucket that was billed
-        if (hour.minus(maxFutureSkew).isBefore(clock.instant().minus(retention))) {
-            return "the corrected event's hour (" + hour + ") is past the raw log's retention (" + retention
-                    + "): its buckets can no longer be recomputed exactly";
+        String problem = rules.originalProblem(o.correctsId() != null, o.time(), clock.instant());
+        if (problem != null) {
+            return problem;
         }
         recompute.add(new HourKey(o.customerId(), o.env(), o.type(), o.time().truncatedTo(ChronoUnit.HOURS)));
         JsonNode replacement = correction.data().get("data");
         if (replacement == null) {
             return null; // a void
         }
-        List<String> problems = new ArrayList<>();
-        for (Meter m : byType.getOrDefault(o.type(), List.of())) {
-            if (MeterReading.of(m, o.type(), replacement) instanceof MeterReading.Invalid invalid) {
-                problems.add(invalid.reason());
-            }
-        }
+        List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(o.type(), List.of()), o.type(), replacement);
         return problems.isEmpty() ? null : "the replacement data is void for " + String.join("; ", problems)
                 + " (the correction is in the raw log and applies to the other meters)";
     }

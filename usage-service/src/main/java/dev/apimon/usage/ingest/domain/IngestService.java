@@ -8,6 +8,8 @@ import dev.apimon.platform.problem.FieldError;
 import dev.apimon.platform.problem.ProblemException;
 import dev.apimon.usage.config.UsageConfig;
 import dev.apimon.usage.customers.domain.CustomerDirectory;
+import dev.apimon.usage.events.domain.CorrectionRules;
+import dev.apimon.usage.events.store.EventLogStore;
 import dev.apimon.usage.ingest.messaging.LogUnavailableException;
 import dev.apimon.usage.ingest.messaging.UsageEventPublisher;
 import dev.apimon.usage.ingest.store.DedupLedger;
@@ -29,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -62,6 +65,8 @@ public class IngestService {
     private final Clock clock;
     private final UsageConfig.Ingest config;
     private final Duration window;
+    private final EventLogStore log;
+    private final CorrectionRules correctionRules;
     private final Timer validateTimer;
     private final Timer ledgerTimer;
     private final Timer publishTimer;
@@ -72,7 +77,7 @@ public class IngestService {
 
     public IngestService(AgroalDataSource db, ObjectMapper json, CustomerDirectory customers, MeterCatalog meters,
                          DedupLedger ledger, IdempotencyStore idempotency, UsageEventPublisher publisher, Clock clock,
-                         UsageConfig config, MeterRegistry metrics) {
+                         UsageConfig config, MeterRegistry metrics, EventLogStore log) {
         this.db = db;
         this.json = json;
         this.customers = customers;
@@ -83,6 +88,8 @@ public class IngestService {
         this.clock = clock;
         this.config = config.ingest();
         this.window = config.dedup().window();
+        this.log = log;
+        this.correctionRules = new CorrectionRules(config.rawLog().retention(), config.ingest().maxFutureSkew());
         this.validateTimer = phase(metrics, "validate");
         this.ledgerTimer = phase(metrics, "ledger");
         this.publishTimer = phase(metrics, "publish");
@@ -106,6 +113,15 @@ public class IngestService {
     }
 
     public Answer ingest(byte[] body, String principal, String idempotencyKey) throws SQLException, LogUnavailableException {
+        String hash = idempotencyKey == null ? null : sha256(body);
+        if (idempotencyKey != null) {
+            // a repeat answers as the first request did, before validation: what validation depends on (customers,
+            // meters, the clock) may have changed since, and a repeat must not turn a 202 into a 400
+            Optional<Answer> first = firstAnswer(principal, idempotencyKey, hash);
+            if (first.isPresent()) {
+                return first.get();
+            }
+        }
         CloudEventReader.Body parsed;
         try {
             parsed = CloudEventReader.read(json.getFactory(), body, config.maxBatch());
@@ -136,7 +152,7 @@ public class IngestService {
             throw ProblemException.invalid(rejected.stream()
                     .map(r -> new FieldError("events[" + r.index() + "]", r.error(), r.index())).toList());
         }
-        return publish(DedupPlan.of(valid), rejected, principal, idempotencyKey, body);
+        return publish(DedupPlan.of(valid), rejected, principal, idempotencyKey, hash);
     }
 
     private List<UsageEvent> validate(List<CloudEventEnvelope> items, List<Rejection> rejected) throws SQLException {
@@ -219,16 +235,27 @@ public class IngestService {
             return valid;
         }
         Set<EventKey> known;
+        Map<EventKey, EventLogStore.Row> logged = new HashMap<>();
         try (Connection c = db.getConnection()) {
             known = ledger.known(c, wanted);
+            for (EventKey k : known) { // an original still on its way to the log is checked by the aggregator alone
+                log.find(c, k).ifPresent(row -> logged.put(k, row));
+            }
         }
+        Map<String, List<Meter>> byType = logged.isEmpty() ? Map.of() : meters.byType();
+        Instant now = clock.instant();
         List<UsageEvent> out = new ArrayList<>(valid.size());
         Set<EventKey> seen = new HashSet<>();
         for (UsageEvent e : valid) {
-            if (e.isCorrection() && !known.contains(e.corrects()) && !seen.contains(e.corrects())) {
-                rejected.add(new Rejection(e.index(), e.id(), "the corrected event (source '" + e.corrects().source()
-                        + "', id '" + e.corrects().id() + "') is unknown for this customer"));
-                continue;
+            if (e.isCorrection() && !seen.contains(e.corrects())) {
+                String problem = !known.contains(e.corrects())
+                        ? "the corrected event (source '" + e.corrects().source() + "', id '" + e.corrects().id()
+                                + "') is unknown for this customer"
+                        : correctionProblem(e, logged.get(e.corrects()), byType, now);
+                if (problem != null) {
+                    rejected.add(new Rejection(e.index(), e.id(), problem));
+                    continue;
+                }
             }
             seen.add(e.key());
             out.add(e);
@@ -236,9 +263,47 @@ public class IngestService {
         return out;
     }
 
+    /** The aggregator's rules, applied up front when the original is in the log: refused now rather than dead-lettered after a 202. */
+    private String correctionProblem(UsageEvent correction, EventLogStore.Row original, Map<String, List<Meter>> byType, Instant now) {
+        if (original == null) {
+            return null;
+        }
+        String problem = correctionRules.originalProblem(original.correctsId() != null, original.time(), now);
+        if (problem != null) {
+            return problem;
+        }
+        JsonNode replacement;
+        try {
+            replacement = json.readTree(correction.payload()).get("data");
+        } catch (IOException e) {
+            throw new IllegalStateException("a validated correction is JSON", e);
+        }
+        if (replacement == null) {
+            return null; // a void
+        }
+        List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(original.type(), List.of()),
+                original.type(), replacement);
+        return problems.isEmpty() ? null : "the replacement data cannot be measured: " + String.join("; ", problems);
+    }
+
+    private Optional<Answer> firstAnswer(String principal, String idempotencyKey, String hash) throws SQLException {
+        Optional<IdempotencyStore.Stored> first;
+        try (Connection c = db.getConnection()) {
+            first = idempotency.find(c, principal, idempotencyKey);
+        }
+        return first.map(f -> repeatOf(f, hash));
+    }
+
+    private static Answer repeatOf(IdempotencyStore.Stored first, String hash) {
+        if (!first.requestHash().equals(hash)) {
+            throw new ProblemException(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
+                    "this Idempotency-Key was used with a different request body", List.of());
+        }
+        return new Answer(first.response());
+    }
+
     private Answer publish(DedupPlan plan, List<Rejection> rejected, String principal,
-                           String idempotencyKey, byte[] body) throws SQLException, LogUnavailableException {
-        String hash = idempotencyKey == null ? null : sha256(body);
+                           String idempotencyKey, String hash) throws SQLException, LogUnavailableException {
         Instant now = clock.instant();
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
@@ -249,13 +314,9 @@ public class IngestService {
             try {
                 if (idempotencyKey != null) {
                     Optional<IdempotencyStore.Stored> first = idempotency.reserve(c, principal, idempotencyKey, hash, now);
-                    if (first.isPresent()) {
+                    if (first.isPresent()) { // a concurrent first request committed after the lookup above
                         c.rollback();
-                        if (!first.get().requestHash().equals(hash)) {
-                            throw new ProblemException(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
-                                    "this Idempotency-Key was used with a different request body", List.of());
-                        }
-                        return new Answer(first.get().response());
+                        return repeatOf(first.get(), hash);
                     }
                 }
                 long t0 = System.nanoTime();

@@ -31,12 +31,16 @@ public class IdempotencyStore {
                 return Optional.empty();
             }
         }
+        return find(c, principal, key);
+    }
+
+    /** The stored answer of a key whose first request committed, if any (a request in flight is not visible). */
+    public Optional<Stored> find(Connection c, String principal, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT request_hash, response FROM ingest_requests WHERE principal = ? AND idempotency_key = ?")) {
             ps.setString(1, principal);
             ps.setString(2, key);
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return Optional.of(new Stored(rs.getString(1), rs.getString(2)));
+                return rs.next() ? Optional.of(new Stored(rs.getString(1), rs.getString(2))) : Optional.empty();
             }
         }
     }

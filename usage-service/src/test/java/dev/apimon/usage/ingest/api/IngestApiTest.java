@@ -279,6 +279,61 @@ class IngestApiTest {
     }
 
     @Test
+    void anIdempotencyKeyRepeatGetsTheFirstAnswerEvenWhenValidationWouldNowRefuseTheBody() {
+        String type = Fixtures.unique("idemval") + ".request";
+        String customer = Fixtures.insertCustomer(db, Fixtures.customerId(), null);
+        String body = batch(event("v1", customer, hoursAgo(1), type, "{\"bytes\": \"lots\"}"));
+        String key = Fixtures.unique("idem");
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).header("Idempotency-Key", key).body(body)
+                .post("/v1/events").then().statusCode(202).body("accepted", equalTo(1));
+        // a sum meter created since makes "lots" a value that a new request of this body is refused for
+        Fixtures.createMeter("{\"slug\": \"" + Fixtures.unique("bytes") + "\", \"event_type\": \"" + type
+                + "\", \"aggregation\": \"sum\", \"value_property\": \"$.bytes\"}");
+        Fixtures.await("ingest refuses the body now", Duration.ofSeconds(10), () -> given().auth().oauth2(Fixtures.writer())
+                .contentType(Fixtures.BATCH).body(body).post("/v1/events").statusCode(), status -> status == 400);
+        // the client's retry of its first request still gets the first answer, not a 400 that would make it drop events
+        given().auth().oauth2(Fixtures.writer()).contentType(Fixtures.BATCH).header("Idempotency-Key", key).body(body)
+                .post("/v1/events").then().statusCode(202).body("accepted", equalTo(1)).body("duplicates", equalTo(0));
+    }
+
+    static String correction(String originalId, String action, String data) {
+        return "{\"original\": {\"source\": \"petstore-gateway\", \"id\": \"" + originalId + "\"}, \"action\": \"" + action
+                + "\", \"reason\": \"audit\"" + (data == null ? "" : ", \"data\": " + data) + "}";
+    }
+
+    @Test
+    void aCorrectionTheAggregatorWouldDeadLetterIsRefusedPerItemOnceTheOriginalIsLogged() throws Exception {
+        Setup s = setup();
+        Instant h = hoursAgo(4);
+        String fix = "com.apimon.usage.correction";
+        ingest(batch(event("a", s.customer(), h.plusSeconds(1), s.type(), "{\"bytes\": 5}"),
+                event("b", s.customer(), h.plusSeconds(2), s.type(), "{\"bytes\": 7}"))).then().statusCode(202);
+        awaitUsage(s.bytes(), s.customer(), h, "12");
+        ingest(batch(
+                event("fix-a", s.customer(), Instant.now(), fix, correction("a", "replace", "{\"bytes\": \"n/a\"}")),
+                event("fix-b", s.customer(), Instant.now(), fix, correction("b", "void", null))))
+                .then().statusCode(202).body("accepted", equalTo(1)).body("rejected.index", contains(0))
+                .body("rejected.error", contains(org.hamcrest.Matchers.startsWith("the replacement data cannot be measured: meter '"
+                        + s.bytes() + "' needs")));
+        awaitUsage(s.bytes(), s.customer(), h, "5");
+        ingest(batch(event("fix-fix-b", s.customer(), Instant.now(), fix, correction("fix-b", "void", null))))
+                .then().statusCode(400).body("errors[0].message", equalTo("a correction cannot be corrected: correct the original event instead"));
+
+        Instant old = Instant.now().minus(Duration.ofDays(401)).truncatedTo(ChronoUnit.HOURS);
+        try (Connection c = db.getConnection(); var ps = c.prepareStatement("INSERT INTO usage_events (customer_id, source, "
+                + "event_id, type, time, env, data, ingested_at) VALUES (?, 'petstore-gateway', 'ancient', ?, ?, 'live', '{}'::jsonb, ?)")) {
+            ps.setString(1, s.customer());
+            ps.setString(2, s.type());
+            ps.setTimestamp(3, java.sql.Timestamp.from(old.plusSeconds(60)));
+            ps.setTimestamp(4, java.sql.Timestamp.from(old.plusSeconds(61)));
+            ps.executeUpdate();
+        }
+        ingest(batch(event("fix-ancient", s.customer(), Instant.now(), fix, correction("ancient", "void", null))))
+                .then().statusCode(400).body("errors[0].message", org.hamcrest.Matchers.startsWith("the corrected event's hour ("
+                        + old + ") is past the raw log's retention"));
+    }
+
+    @Test
     void onlyWritersAndAdminsIngest() {
         Setup s = setup();
         String body = batch(event(Fixtures.unique("r"), s.customer(), hoursAgo(1), s.type(), "{\"bytes\": 1}"));

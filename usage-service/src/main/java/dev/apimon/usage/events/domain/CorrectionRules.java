@@ -1,0 +1,45 @@
+package dev.apimon.usage.events.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.apimon.usage.meters.domain.Meter;
+import dev.apimon.usage.meters.domain.MeterReading;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What may be corrected, once the original is in the raw log. Ingest applies these rules when it finds the original
+ * there (and refuses the correction per item); the aggregator applies them again, because an original can still be
+ * on its way to the log when its correction is ingested.
+ */
+public record CorrectionRules(Duration retention, Duration maxFutureSkew) {
+
+    /** Why an original (itself a correction or not, from this hour) cannot be corrected at {@code now}, or null. */
+    public String originalProblem(boolean originalIsCorrection, Instant originalTime, Instant now) {
+        if (originalIsCorrection) {
+            return "a correction cannot be corrected: correct the original event instead";
+        }
+        Instant hour = originalTime.truncatedTo(ChronoUnit.HOURS);
+        // the retention purge goes by ingestion time, and an event of this hour may have been ingested as early as
+        // the hour's start minus the allowed future skew: past that, some of the hour's events may be gone, and a
+        // recompute from what is left would lower a bucket that was billed
+        if (hour.minus(maxFutureSkew).isBefore(now.minus(retention))) {
+            return "the corrected event's hour (" + hour + ") is past the raw log's retention (" + retention
+                    + "): its buckets can no longer be recomputed exactly";
+        }
+        return null;
+    }
+
+    /** Why meters of the original's type cannot measure the replacement data, one reason per meter (empty: all can). */
+    public static List<String> replacementProblems(List<Meter> meters, String originalType, JsonNode replacement) {
+        List<String> problems = new ArrayList<>();
+        for (Meter m : meters) {
+            if (MeterReading.of(m, originalType, replacement) instanceof MeterReading.Invalid invalid) {
+                problems.add(invalid.reason());
+            }
+        }
+        return problems;
+    }
+}
