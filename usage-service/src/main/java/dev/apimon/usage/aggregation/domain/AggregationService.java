@@ -146,7 +146,7 @@ public class AggregationService {
         if (replacement == null) {
             return null; // a void
         }
-        List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(o.type(), List.of()), o.type(), replacement);
+        List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(o.type(), List.of()), o.type(), o.seq(), replacement);
         return problems.isEmpty() ? null : "the replacement data is void for " + String.join("; ", problems)
                 + " (the correction is in the raw log and applies to the other meters)";
     }
@@ -189,6 +189,14 @@ public class AggregationService {
         if (meters.isEmpty()) {
             return;
         }
+        // lock the hour's buckets before reading the log: a writer that committed an event of this hour before the
+        // lock is then in the read, and one that commits after it must wait for the lock and fails its revision check
+        // (read the other way round, a zombie consumer's event committed in between was in the buckets but not in
+        // the recompute, and was lost)
+        Map<String, Map<BucketKey, BucketStore.Stored>> locked = new HashMap<>();
+        for (Meter m : meters) {
+            locked.put(m.slug(), buckets.lockHour(c, h.customerId(), m.slug(), h.env(), h.hour()));
+        }
         List<EventLogStore.Effective> events = log.effective(c, h.customerId(), h.env(), h.type(), h.hour(), h.hour().plus(1, ChronoUnit.HOURS));
         List<JsonNode> data = new ArrayList<>(events.size());
         for (EventLogStore.Effective e : events) {
@@ -206,7 +214,7 @@ public class AggregationService {
                             .add(new BucketMath.Contribution(r.number(), r.distinct(), events.get(i).time(), events.get(i).seq()));
                 }
             }
-            Map<BucketKey, BucketStore.Stored> existing = buckets.lockHour(c, h.customerId(), m.slug(), h.env(), h.hour());
+            Map<BucketKey, BucketStore.Stored> existing = locked.get(m.slug());
             Set<String> groups = new TreeSet<>(byGroup.keySet());
             existing.keySet().forEach(k -> groups.add(k.groupKey()));
             List<BucketStore.Write> inserts = new ArrayList<>();

@@ -15,11 +15,12 @@ import java.util.List;
  * on its way to the log when its correction is ingested.
  */
 public record CorrectionRules(Duration retention, Duration maxFutureSkew) {
+    public static final String CORRECTION_OF_A_CORRECTION = "a correction cannot be corrected: correct the original event instead";
 
     /** Why an original (itself a correction or not, from this hour) cannot be corrected at {@code now}, or null. */
     public String originalProblem(boolean originalIsCorrection, Instant originalTime, Instant now) {
         if (originalIsCorrection) {
-            return "a correction cannot be corrected: correct the original event instead";
+            return CORRECTION_OF_A_CORRECTION;
         }
         Instant hour = originalTime.truncatedTo(ChronoUnit.HOURS);
         // the retention purge goes by ingestion time, and an event of this hour may have been ingested as early as
@@ -32,11 +33,14 @@ public record CorrectionRules(Duration retention, Duration maxFutureSkew) {
         return null;
     }
 
-    /** Why meters of the original's type cannot measure the replacement data, one reason per meter (empty: all can). */
-    public static List<String> replacementProblems(List<Meter> meters, String originalType, JsonNode replacement) {
+    /**
+     * Why meters of the original's type cannot measure the replacement data, one reason per meter (empty: all can).
+     * Meters created after the original was logged never count it (no backfill), so its replacement is not theirs.
+     */
+    public static List<String> replacementProblems(List<Meter> meters, String originalType, long originalSeq, JsonNode replacement) {
         List<String> problems = new ArrayList<>();
         for (Meter m : meters) {
-            if (MeterReading.of(m, originalType, replacement) instanceof MeterReading.Invalid invalid) {
+            if (m.counts(originalSeq) && MeterReading.of(m, originalType, replacement) instanceof MeterReading.Invalid invalid) {
                 problems.add(invalid.reason());
             }
         }

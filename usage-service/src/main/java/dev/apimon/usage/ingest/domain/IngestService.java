@@ -223,16 +223,11 @@ public class IngestService {
         if (valid.stream().noneMatch(UsageEvent::isCorrection)) {
             return valid;
         }
-        Set<EventKey> earlier = new HashSet<>();
         Set<EventKey> wanted = new HashSet<>();
         for (UsageEvent e : valid) {
-            if (e.isCorrection() && !earlier.contains(e.corrects())) {
-                wanted.add(e.corrects());
+            if (e.isCorrection()) {
+                wanted.add(e.corrects()); // also when earlier in this request: it may be a resend of a logged event
             }
-            earlier.add(e.key());
-        }
-        if (wanted.isEmpty()) {
-            return valid;
         }
         Set<EventKey> known;
         Map<EventKey, EventLogStore.Row> logged = new HashMap<>();
@@ -245,19 +240,25 @@ public class IngestService {
         Map<String, List<Meter>> byType = logged.isEmpty() ? Map.of() : meters.byType();
         Instant now = clock.instant();
         List<UsageEvent> out = new ArrayList<>(valid.size());
-        Set<EventKey> seen = new HashSet<>();
+        Map<EventKey, UsageEvent> earlier = new HashMap<>(); // accepted so far in this request
         for (UsageEvent e : valid) {
-            if (e.isCorrection() && !seen.contains(e.corrects())) {
-                String problem = !known.contains(e.corrects())
-                        ? "the corrected event (source '" + e.corrects().source() + "', id '" + e.corrects().id()
-                                + "') is unknown for this customer"
-                        : correctionProblem(e, logged.get(e.corrects()), byType, now);
+            if (e.isCorrection()) {
+                UsageEvent inRequest = earlier.get(e.corrects());
+                String problem;
+                if (logged.containsKey(e.corrects())) {
+                    problem = correctionProblem(e, logged.get(e.corrects()), byType, now);
+                } else if (inRequest != null) {
+                    problem = inRequest.isCorrection() ? CorrectionRules.CORRECTION_OF_A_CORRECTION : null;
+                } else {
+                    problem = known.contains(e.corrects()) ? null : "the corrected event (source '" + e.corrects().source()
+                            + "', id '" + e.corrects().id() + "') is unknown for this customer";
+                }
                 if (problem != null) {
                     rejected.add(new Rejection(e.index(), e.id(), problem));
                     continue;
                 }
             }
-            seen.add(e.key());
+            earlier.putIfAbsent(e.key(), e);
             out.add(e);
         }
         return out;
@@ -265,9 +266,6 @@ public class IngestService {
 
     /** The aggregator's rules, applied up front when the original is in the log: refused now rather than dead-lettered after a 202. */
     private String correctionProblem(UsageEvent correction, EventLogStore.Row original, Map<String, List<Meter>> byType, Instant now) {
-        if (original == null) {
-            return null;
-        }
         String problem = correctionRules.originalProblem(original.correctsId() != null, original.time(), now);
         if (problem != null) {
             return problem;
@@ -282,7 +280,7 @@ public class IngestService {
             return null; // a void
         }
         List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(original.type(), List.of()),
-                original.type(), replacement);
+                original.type(), original.seq(), replacement);
         return problems.isEmpty() ? null : "the replacement data cannot be measured: " + String.join("; ", problems);
     }
 

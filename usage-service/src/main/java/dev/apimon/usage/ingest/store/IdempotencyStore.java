@@ -21,17 +21,22 @@ public class IdempotencyStore {
 
     /** Reserves the key; empty if reserved now, else the stored first answer. */
     public Optional<Stored> reserve(Connection c, String principal, String key, String requestHash, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO ingest_requests (principal, idempotency_key, request_hash, "
-                + "response, created_at) VALUES (?,?,?,'',?) ON CONFLICT DO NOTHING")) {
-            ps.setString(1, principal);
-            ps.setString(2, key);
-            ps.setString(3, requestHash);
-            ps.setTimestamp(4, Timestamp.from(now));
-            if (ps.executeUpdate() == 1) {
-                return Optional.empty();
+        while (true) { // the purge may remove the conflicting row between the two statements: then reserve again
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ingest_requests (principal, idempotency_key, request_hash, "
+                    + "response, created_at) VALUES (?,?,?,'',?) ON CONFLICT DO NOTHING")) {
+                ps.setString(1, principal);
+                ps.setString(2, key);
+                ps.setString(3, requestHash);
+                ps.setTimestamp(4, Timestamp.from(now));
+                if (ps.executeUpdate() == 1) {
+                    return Optional.empty();
+                }
+            }
+            Optional<Stored> first = find(c, principal, key);
+            if (first.isPresent()) {
+                return first;
             }
         }
-        return find(c, principal, key);
     }
 
     /** The stored answer of a key whose first request committed, if any (a request in flight is not visible). */

@@ -318,6 +318,17 @@ class IngestApiTest {
         awaitUsage(s.bytes(), s.customer(), h, "5");
         ingest(batch(event("fix-fix-b", s.customer(), Instant.now(), fix, correction("fix-b", "void", null))))
                 .then().statusCode(400).body("errors[0].message", equalTo("a correction cannot be corrected: correct the original event instead"));
+        // the same, sent together with the correction it corrects
+        ingest(batch(event("fix-b-2", s.customer(), Instant.now(), fix, correction("b", "void", null)),
+                event("fix-fix-b-2", s.customer(), Instant.now(), fix, correction("fix-b-2", "void", null))))
+                .then().statusCode(202).body("accepted", equalTo(1)).body("rejected.index", contains(1))
+                .body("rejected.error", contains("a correction cannot be corrected: correct the original event instead"));
+        // a meter created after "a" was logged never counts it, so it has no say in a's replacement data
+        Fixtures.createMeter("{\"slug\": \"" + Fixtures.unique("other") + "\", \"event_type\": \"" + s.type()
+                + "\", \"aggregation\": \"sum\", \"value_property\": \"$.other\"}");
+        ingest(batch(event("fix-a-2", s.customer(), Instant.now(), fix, correction("a", "replace", "{\"bytes\": 3}"))))
+                .then().statusCode(202).body("accepted", equalTo(1));
+        awaitUsage(s.bytes(), s.customer(), h, "3");
 
         Instant old = Instant.now().minus(Duration.ofDays(401)).truncatedTo(ChronoUnit.HOURS);
         try (Connection c = db.getConnection(); var ps = c.prepareStatement("INSERT INTO usage_events (customer_id, source, "
