@@ -26,7 +26,7 @@ public class DeadLetters {
 
     /**
      * Sends the record with the reason and waits for Kafka's acknowledgement, so the consumer commits its offset only
-     * once the letter is safe; a failed send throws, and the batch is retried.
+     * once the letter is safe; a failed send throws, and the consumer retries it in place ({@link RetryInPlace}).
      */
     public void send(ConsumerRecord<String, String> r, String reason) {
         LOG.warnf("dead-lettering %s/%d/%d: %s", r.topic(), r.partition(), r.offset(), reason);

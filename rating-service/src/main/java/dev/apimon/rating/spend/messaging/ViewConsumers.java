@@ -26,9 +26,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Keeps rating's view of subscriptions, customers and hourly usage, and republishes the affected customers'
- * spend in the same transaction. Subscription and customer events are deduplicated through the inbox; usage
- * buckets through their version. A record that cannot be read fails (single records: the connector's
- * dead-letter strategy) or is dead-lettered by hand (batches), so the consumer never stops.
+ * spend in the same transaction. Subscription events are deduplicated through the inbox, customer snapshots are
+ * upserted as they are; usage buckets keep their highest version — so a retry or a redelivery changes nothing. Only
+ * poison is dead-lettered (single records: thrown to the connector's {@code dead-letter-poison} strategy; batches:
+ * by hand), so the consumer never stops on it; a failure of the database (or of Kafka, for a dead letter) is retried
+ * in place ({@link RetryInPlace}): a good event is never dead-lettered for it, and never skipped.
  */
 @Singleton
 public class ViewConsumers {
@@ -37,13 +39,16 @@ public class ViewConsumers {
     private final SpendStore store;
     private final SpendPublisher spend;
     private final DeadLetters deadLetters;
+    private final RetryInPlace retry;
     private final ObjectMapper json;
 
-    public ViewConsumers(AgroalDataSource db, SpendStore store, SpendPublisher spend, DeadLetters deadLetters, ObjectMapper json) {
+    public ViewConsumers(AgroalDataSource db, SpendStore store, SpendPublisher spend, DeadLetters deadLetters, RetryInPlace retry,
+                         ObjectMapper json) {
         this.db = db;
         this.store = store;
         this.spend = spend;
         this.deadLetters = deadLetters;
+        this.retry = retry;
         this.json = json;
     }
 
@@ -62,7 +67,9 @@ public class ViewConsumers {
         String eventId = CloudEvents.id(r);
         var sub = new SpendStore.Subscription(customerId, Optional.ofNullable(text(s, "subscription_id")).orElse(customerId),
                 plan.get("code").asText(), plan.get("version").asInt(), status, anchor);
-        Transactions.run(db, c -> {
+        // one transaction with the inbox row: a retry after a failed (even a committed but unacknowledged) attempt
+        // applies the event exactly once
+        retry.run("subscription event " + eventId, () -> Transactions.run(db, c -> {
             if (!Inbox.firstDelivery(c, "rating-subscriptions", eventId)) {
                 return;
             }
@@ -76,7 +83,7 @@ public class ViewConsumers {
             }
             store.upsertSubscription(c, sub, r.value(), effective);
             refreshOnItsOwn(c, customerId);
-        });
+        }));
         spend.flushSoon();
     }
 
@@ -89,8 +96,12 @@ public class ViewConsumers {
         if (id == null || currency == null) {
             throw new IllegalArgumentException("customer snapshot without id or currency");
         }
-        Transactions.run(db, c -> store.upsertCustomer(c, id, currency, Optional.ofNullable(text(cu, "status")).orElse("active"),
-                cu.has("attributes") ? cu.get("attributes").toString() : "{}", CloudEvents.time(r)));
+        String status = Optional.ofNullable(text(cu, "status")).orElse("active");
+        String attributes = cu.has("attributes") ? cu.get("attributes").toString() : "{}";
+        Instant at = CloudEvents.time(r);
+        // a snapshot upsert: applying it again (a retry after an unacknowledged commit) leaves the same row
+        retry.run("customer event " + CloudEvents.id(r), () -> Transactions.run(db, c -> store.upsertCustomer(c, id, currency, status,
+                attributes, at)));
     }
 
     /** One hourly bucket of usage.aggregates, with the record it came from (for its dead letter). */
@@ -116,33 +127,36 @@ public class ViewConsumers {
                         // "events": 0 - corrections left the hour empty: no reading, not a reading of 0
                         a.path("events").asLong(1) == 0 ? null : new BigDecimal(a.get("value").asText()), a.path("version").asLong(0)));
             } catch (Exception e) {
-                deadLetters.send(r, e.getClass().getSimpleName() + ": " + e.getMessage());
+                String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+                retry.run("dead letter " + r.topic() + "/" + r.partition() + "/" + r.offset(), () -> deadLetters.send(r, reason));
             }
         }
         if (buckets.isEmpty()) {
             return;
         }
         try {
-            apply(buckets);
-        } catch (Exception e) {
+            // retried here: rethrown, a failure closes a batch channel's consumer (failure-strategy "fail") until a restart
+            retry.run("usage.aggregates batch of " + buckets.size(), () -> apply(buckets));
+        } catch (SQLException | RuntimeException e) {
             if (!Poison.suspect(e)) {
-                throw e; // the database is unavailable: the batch is retried as a whole
+                throw e; // given up while the service stops: uncommitted, the next consumer reads the batch again
             }
             // One bucket rating cannot store (a value beyond NUMERIC(38,12)) or one customer whose spend cannot be
             // computed must not stop everyone's live spend: apply the buckets one by one, each customer's spend on its own
             LOG.warnf("usage.aggregates: %s in a batch of %d; applying its buckets one by one", e, buckets.size());
             for (Bucket b : buckets) {
+                String at = b.record().topic() + "/" + b.record().partition() + "/" + b.record().offset();
                 try {
-                    Transactions.run(db, c -> {
+                    retry.run("usage bucket " + at, () -> Transactions.run(db, c -> {
                         store.upsertHour(c, b.customerId(), b.meter(), b.windowStart(), b.groupKey(), b.env(), b.aggregation(),
                                 b.value(), b.version());
                         refreshOnItsOwn(c, b.customerId());
-                    });
-                } catch (Exception single) {
+                    }));
+                } catch (SQLException | RuntimeException single) {
                     if (!Poison.suspect(single)) {
                         throw single;
                     }
-                    deadLetters.send(b.record(), "unprocessable: " + single);
+                    retry.run("dead letter " + at, () -> deadLetters.send(b.record(), "unprocessable: " + single));
                 }
             }
         }
