@@ -5,6 +5,7 @@ import static dev.apimon.quota.support.Fixtures.rate;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.apimon.quota.support.Fixtures;
@@ -15,8 +16,10 @@ import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.RedisResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** GET /v1/authorize answers gateways with the decision as the status code and the headers they forward. */
@@ -53,6 +56,24 @@ class AuthorizeTest {
         given().header("Authorization", "Bearer " + k).header("X-Original-Method", "DELETE").header("X-Original-URI", "/pets/4")
                 .get("/v1/authorize").then().statusCode(403).header("X-Apimon-Code", "FORBIDDEN");
         given().header("Authorization", "Bearer " + k).post("/v1/authorize/pets").then().statusCode(403);
+    }
+
+    @Test
+    void aRateLimitAndAQuotaOfTheSameNameAreTwoItemsOnAuthorizeAndChecks() {
+        // the plan's rate limit "default" and its quota on the meter "default": one item name would be ambiguous
+        Customer c = Fixtures.customer(List.of(rate("default", 3, "PT1M")), List.of(quota("default", 1000, "hard")),
+                List.of(), Instant.parse("2026-01-01T00:00:00Z"));
+        String k = c.key().plaintext();
+        given().header("Authorization", "Bearer " + k).header("X-Original-Method", "GET").header("X-Original-URI", "/pets/1")
+                .queryParam("meter", "default").get("/v1/authorize").then().statusCode(200)
+                .header("RateLimit-Policy", matchesPattern("\"default\";q=3;w=60, \"quota:default\";q=1000;w=\\d+"))
+                .header("RateLimit", matchesPattern("\"default\";r=2;t=20, \"quota:default\";r=999;t=\\d+"))
+                .header("X-RateLimit-Limit", "3").header("X-RateLimit-Remaining", "2");
+        given().contentType(ContentType.JSON).body(Map.of("key", k, "operation", "GET /pets/2", "meter", "default"))
+                .queryParam("headers", true).post("/v1/checks").then().statusCode(200)
+                .header("RateLimit-Policy", matchesPattern("\"default\";q=3;w=60, \"quota:default\";q=1000;w=\\d+"))
+                .header("RateLimit", matchesPattern("\"default\";r=1;t=\\d+, \"quota:default\";r=998;t=\\d+"))
+                .header("X-RateLimit-Limit", "3").header("X-RateLimit-Remaining", "1");
     }
 
     @Test

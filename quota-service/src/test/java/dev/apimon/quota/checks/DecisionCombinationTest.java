@@ -6,7 +6,9 @@ import dev.apimon.platform.keys.ApiKeys;
 import dev.apimon.quota.checks.domain.CheckCommand;
 import dev.apimon.quota.checks.domain.CheckEngine;
 import dev.apimon.quota.checks.domain.Decision;
+import dev.apimon.quota.checks.domain.DecisionCode;
 import dev.apimon.quota.checks.domain.KeyHasher;
+import dev.apimon.quota.checks.domain.LimitState;
 import dev.apimon.quota.checks.domain.RateLimitHeaders;
 import dev.apimon.quota.checks.domain.ViewNotLoadedException;
 import dev.apimon.quota.limits.domain.Entitlements;
@@ -48,7 +50,7 @@ class DecisionCombinationTest {
                 List.of(new RateLimitSpec("default", Gcra.of(10, 60 * SEC))),
                 Map.of("api_calls", new QuotaSpec("api_calls", 100, true), "images", new QuotaSpec("images", 100, false)),
                 Entitlements.ofPlan(null, x -> { })));
-        ENGINE = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null));
+        ENGINE = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null), "quota-service");
     }
 
     static CheckEngine.Limited prepare(String meter, long cost) {
@@ -116,7 +118,7 @@ class DecisionCombinationTest {
         view.putSubscription(new SubscriptionRecord("cus_2", "sub_2", new PlanRef("pro", 1), "active",
                 Instant.parse("2026-02-15T00:00:00Z"), null, null, null, periodEnd));
         view.putPlan(new PlanDefinition(new PlanRef("pro", 1), "published", List.of(), Map.of(), Entitlements.ofPlan(null, x -> { })));
-        CheckEngine engine = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null));
+        CheckEngine engine = new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null), "quota-service");
         CheckCommand cmd = new CheckCommand(KEY, "GET /x", 1, "api_calls", false, null, "api.request", null);
         org.junit.jupiter.api.Assertions.assertThrows(ViewNotLoadedException.class,
                 () -> engine.prepare(cmd, Operation.parse("GET /x"), periodEnd), "before the view is loaded no key is known: no answer, not INVALID_KEY");
@@ -159,6 +161,58 @@ class DecisionCombinationTest {
         assertEquals("10", oh.get("X-RateLimit-Limit"), "the fewest remaining");
         assertEquals("1", oh.get("X-RateLimit-Remaining"));
         assertEquals(null, oh.get("Retry-After"));
+    }
+
+    /** A plan whose rate limit is named like its quota's meter ("api_calls"), as plans built from a meter often are. */
+    static CheckEngine sameNameEngine(String name) {
+        QuotaView view = new QuotaView();
+        view.markLoaded();
+        KeyHasher hasher = new KeyHasher(PEPPER);
+        view.replaceKeys("cus_1", List.of(new KeyRecord("key_1", "cus_1", hasher.hash(KEY), "live", Entitlements.UNRESTRICTED_SCOPES, null, null)));
+        view.putSubscription(new SubscriptionRecord("cus_1", "sub_1", new PlanRef("pro", 1), "active",
+                Instant.parse("2026-01-01T00:00:00Z"), null, null, null, null));
+        view.putPlan(new PlanDefinition(new PlanRef("pro", 1), "published", List.of(new RateLimitSpec(name, Gcra.of(10, 60 * SEC))),
+                Map.of(name, new QuotaSpec(name, 100, true)), Entitlements.ofPlan(null, x -> { })));
+        return new CheckEngine(view, hasher::hash, k -> ApiKeys.envOf(k).orElse(null), "quota-service");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"api_calls", "default"})
+    void aRateLimitAndAQuotaOfTheSameNameAreTwoDistinctItems_andXRateLimitPicksAsBefore(String name) {
+        CheckEngine engine = sameNameEngine(name);
+        CheckCommand cmd = new CheckCommand(KEY, "GET /x", 1, name, false, null, "api.request", null);
+        CheckEngine.Limited l = (CheckEngine.Limited) engine.prepare(cmd, Operation.parse("GET /x"), NOW);
+        // refused by both: the quota refuses for longer and stays the X-RateLimit limit
+        Map<String, String> h = RateLimitHeaders.of(engine.combine(l, redis(false, 60 * SEC, 100, false, false)));
+        assertEquals("\"" + name + "\";q=10;w=60, \"quota:" + name + "\";q=100;w=" + 31 * 24 * 3600, h.get("RateLimit-Policy"));
+        assertEquals("\"" + name + "\";r=0;t=60, \"quota:" + name + "\";r=0;t=" + 22 * 24 * 3600, h.get("RateLimit"));
+        assertEquals("100", h.get("X-RateLimit-Limit"));
+        assertEquals(Long.toString(22L * 24 * 3600), h.get("X-RateLimit-Reset"));
+        // allowed, the rate limit with the fewest remaining: the same choice as with distinct names
+        Map<String, String> ok = RateLimitHeaders.of(engine.combine(l, redis(true, 54 * SEC, 5, false, false)));
+        assertEquals("\"" + name + "\";r=1;t=54, \"quota:" + name + "\";r=95;t=" + 22 * 24 * 3600, ok.get("RateLimit"));
+        assertEquals(List.of("10", "1", "54"), List.of(ok.get("X-RateLimit-Limit"), ok.get("X-RateLimit-Remaining"), ok.get("X-RateLimit-Reset")));
+    }
+
+    @Test
+    void itemNamesStayAsTheyAreUnlessTaken_andAreAlwaysUnique() {
+        assertEquals("\"default\";q=10;w=60, \"api_calls\";q=10;w=60", policy(limit("rate", "default"), limit("quota", "api_calls")));
+        // a rate limit literally named "quota:api_calls" keeps that name; the quota then takes the next free one
+        assertEquals("\"quota:api_calls\";q=10;w=60, \"api_calls\";q=10;w=60, \"quota:api_calls#2\";q=10;w=60",
+                policy(limit("rate", "quota:api_calls"), limit("rate", "api_calls"), limit("quota", "api_calls")));
+        // names that differ only in what an sf-string cannot carry (here U+00E9) are the same item name
+        assertEquals("\"calls\";q=10;w=60, \"quota:calls\";q=10;w=60", policy(limit("rate", "calls"), limit("quota", "call\u00e9s")));
+    }
+
+    private static LimitState limit(String kind, String name) {
+        boolean rate = kind.equals(LimitState.RATE);
+        return new LimitState(kind, rate ? name : null, rate ? null : name, 10, null, 1, 1, null, null, 60, false, false, 0);
+    }
+
+    private static String policy(LimitState... limits) {
+        Decision d = new Decision(true, DecisionCode.VALID, null, "cus_1", "key_1", "live", new PlanRef("pro", 1), List.of(limits),
+                null, false, false, false, List.of());
+        return RateLimitHeaders.of(d).get("RateLimit-Policy");
     }
 
     @Test

@@ -62,6 +62,47 @@ class UsageRecordingTest {
     }
 
     @Test
+    void aRequestIdIsADuplicateOnlyInARetryOfTheSameCheck_otherCustomersKeysOperationsMetersAndCostsAreCounted() {
+        Instant anchor = Instant.parse("2026-01-01T00:00:00Z");
+        List<Map<String, Object>> quotas = List.of(quota("api_calls", 100, "hard"), quota("images", 100, "hard"));
+        Customer alice = Fixtures.customer(List.of(), quotas, List.of(), anchor);
+        Customer bob = Fixtures.customer(List.of(), quotas, List.of(), anchor);
+        Fixtures.Key alice2 = Fixtures.newKey("live");
+        Fixtures.keys(alice.id(), "com.apimon.key.created", alice.key(), alice2);
+        Fixtures.awaitCode(alice2.plaintext(), "feature:__probe__", null);
+        String id = "shared-" + alice.id(); // the same request id in every check below
+        java.util.function.Function<Map<String, Object>, Map<String, Object>> recorded = extra -> {
+            Map<String, Object> b = new java.util.HashMap<>(Map.of("operation", "GET /pets/1", "record", true, "request_id", id));
+            b.putAll(extra);
+            return b;
+        };
+
+        check(recorded.apply(Map.of("key", alice.key().plaintext()))).then().statusCode(200)
+                .body("code", equalTo("VALID")).body("duplicate", nullValue()).body("limits[0].used", equalTo(1));
+        // another customer's request that happens to carry the same id is its own request
+        check(recorded.apply(Map.of("key", bob.key().plaintext()))).then().statusCode(200)
+                .body("code", equalTo("VALID")).body("duplicate", nullValue()).body("limits[0].used", equalTo(1));
+        // so is one of the same customer with another key, for another operation, meter or cost
+        check(recorded.apply(Map.of("key", alice2.plaintext()))).then()
+                .body("duplicate", nullValue()).body("limits[0].used", equalTo(2));
+        check(recorded.apply(Map.of("key", alice.key().plaintext(), "operation", "GET /pets/2"))).then()
+                .body("duplicate", nullValue()).body("limits[0].used", equalTo(3));
+        check(recorded.apply(Map.of("key", alice.key().plaintext(), "cost", 5))).then()
+                .body("duplicate", nullValue()).body("limits[0].used", equalTo(8));
+        check(recorded.apply(Map.of("key", alice.key().plaintext(), "meter", "images"))).then()
+                .body("duplicate", nullValue()).body("limits[0].meter", equalTo("images")).body("limits[0].used", equalTo(1));
+        // a retry of any of them is a duplicate and consumes nothing
+        check(recorded.apply(Map.of("key", alice.key().plaintext()))).then()
+                .body("code", equalTo("VALID")).body("duplicate", equalTo(true)).body("limits[0].used", equalTo(8));
+        check(recorded.apply(Map.of("key", bob.key().plaintext()))).then()
+                .body("duplicate", equalTo(true)).body("limits[0].used", equalTo(1));
+        check(recorded.apply(Map.of("key", alice.key().plaintext(), "cost", 5))).then()
+                .body("duplicate", equalTo(true)).body("limits[0].used", equalTo(8));
+        peek(alice.key().plaintext(), "GET /x").then().body("limits[0].used", equalTo(8));
+        peek(bob.key().plaintext(), "GET /x").then().body("limits[0].used", equalTo(1));
+    }
+
+    @Test
     void requestIdFromTheHeaderTypeFromTheBody_andDeniedChecksEmitNothing() throws Exception {
         Customer c = Fixtures.customer(List.of(), List.of(quota("images", 1, "hard")), List.of(), Instant.parse("2026-01-01T00:00:00Z"));
         Map<String, Object> body = Map.of("key", c.key().plaintext(), "operation", "POST /images", "meter", "images",

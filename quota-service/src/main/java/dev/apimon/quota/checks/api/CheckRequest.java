@@ -14,7 +14,8 @@ import java.util.Map;
  * @param cost       units this request consumes from every rate limit and from the meter's quota (default 1; 0 peeks)
  * @param meter      the quota meter this request counts against (default {@code apimon.quota.default-meter})
  * @param record     also emit a usage event (needs {@code request_id} or an {@code X-Request-Id} header)
- * @param requestId  the usage event id; a retried check with the same id is counted once
+ * @param requestId  the usage event id; a retry of the check (same key, operation, meter and cost) with the same id
+ *                   is counted once
  * @param type       the usage event type (default api.request)
  * @param data       extra usage event data (overrides what the check fills in)
  */

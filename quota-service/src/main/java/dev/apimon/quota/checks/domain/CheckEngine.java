@@ -37,15 +37,19 @@ public final class CheckEngine {
     private final Map<Instant, BillingPeriod> periods = new ConcurrentHashMap<>();
     private final Function<String, String> hasher;
     private final Function<String, String> envOfWellFormedKey;
+    private final String usageSource;
 
     /**
      * @param hasher             key → HMAC hash as published on keys.events
      * @param envOfWellFormedKey key → "live"/"test" when well-formed (checksum ok), else null
+     * @param usageSource        ce_source of the usage events recorded checks emit (part of a request id's identity)
      */
-    public CheckEngine(QuotaView view, Function<String, String> hasher, Function<String, String> envOfWellFormedKey) {
+    public CheckEngine(QuotaView view, Function<String, String> hasher, Function<String, String> envOfWellFormedKey,
+                       String usageSource) {
         this.view = view;
         this.hasher = hasher;
         this.envOfWellFormedKey = envOfWellFormedKey;
+        this.usageSource = usageSource;
     }
 
     public sealed interface Prepared permits Early, Limited {
@@ -105,7 +109,7 @@ public final class CheckEngine {
         if (unreachable != null) {
             return new Early(Decision.refused(DecisionCode.FORBIDDEN, unreachable, customer, key.keyId(), env, ref));
         }
-        return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, now));
+        return new Limited(key, plan, now, cmd, limitRequest(key, sub, plan, cmd, op, now));
     }
 
     /**
@@ -141,21 +145,34 @@ public final class CheckEngine {
 
     private final Map<String, LimitKeys> limitKeys = new ConcurrentHashMap<>();
 
-    private LimitRequest limitRequest(KeyRecord key, SubscriptionRecord sub, PlanDefinition plan, CheckCommand cmd, Instant now) {
+    private LimitRequest limitRequest(KeyRecord key, SubscriptionRecord sub, PlanDefinition plan, CheckCommand cmd, Operation op,
+                                      Instant now) {
         String c = key.customerId();
         QuotaSpec q = plan.quotas().get(cmd.meter());
         BillingPeriod period = q == null ? null : period(sub.anchor() != null ? sub.anchor() : CALENDAR_MONTHS, now);
         LimitKeys k = limitKeys.get(c);
         if (k == null || k.plan() != plan || !k.env().equals(key.env()) || !k.meter().equals(cmd.meter()) || k.period() != period) {
-            LimitRequest built = limitRequest(key, sub, plan, cmd, now, (a, t) -> period);
+            LimitRequest built = limitRequest(key, sub, plan, cmd, now, (a, t) -> period, null);
             k = new LimitKeys(plan, key.env(), cmd.meter(), period, built.rates(), built.quota());
             if (limitKeys.size() >= MAX_PERIODS) {
                 limitKeys.clear();
             }
             limitKeys.put(c, k);
         }
-        String idem = cmd.record() && cmd.requestId() != null ? CounterKeys.request(c, key.env(), cmd.requestId()) : null;
-        return new LimitRequest(c, key.env(), toMicros(now), cmd.cost(), k.rates(), k.quota(), idem);
+        return new LimitRequest(c, key.env(), toMicros(now), cmd.cost(), k.rates(), k.quota(), idempotencyKey(key, cmd, op));
+    }
+
+    /**
+     * The marker of a recorded check's request id ({@link CounterKeys#request}), or null when nothing is recorded: a
+     * retry of this very check (same key, operation, meter and cost) is a duplicate, the same id in any other check
+     * is another request.
+     */
+    String idempotencyKey(KeyRecord key, CheckCommand cmd, Operation op) {
+        if (!cmd.record() || cmd.requestId() == null) {
+            return null;
+        }
+        return CounterKeys.request(key.customerId(), key.env(), cmd.requestId(), usageSource, key.keyId(), op.toString(),
+                cmd.meter(), cmd.cost());
     }
 
     private static Early early(DecisionCode code, String reason) {
@@ -179,7 +196,7 @@ public final class CheckEngine {
     }
 
     static LimitRequest limitRequest(KeyRecord key, SubscriptionRecord sub, PlanDefinition plan, CheckCommand cmd, Instant now,
-                                     BiFunction<Instant, Instant, BillingPeriod> periods) {
+                                     BiFunction<Instant, Instant, BillingPeriod> periods, String idempotencyKey) {
         String c = key.customerId();
         String env = key.env();
         List<LimitRequest.Rate> rates = new ArrayList<>(plan.rateLimits().size());
@@ -194,8 +211,7 @@ public final class CheckEngine {
             quota = new LimitRequest.Quota(q, CounterKeys.quota(c, env, q.meter(), period), period,
                     CounterKeys.alerts(c, env, q.meter(), period));
         }
-        String idem = cmd.record() && cmd.requestId() != null ? CounterKeys.request(c, env, cmd.requestId()) : null;
-        return new LimitRequest(c, env, toMicros(now), cmd.cost(), List.copyOf(rates), quota, idem);
+        return new LimitRequest(c, env, toMicros(now), cmd.cost(), List.copyOf(rates), quota, idempotencyKey);
     }
 
     public static long toMicros(Instant t) {

@@ -2,6 +2,7 @@ package dev.apimon.quota.checks.domain;
 
 import dev.apimon.platform.keys.ApiKeys;
 import dev.apimon.quota.KeysConfig;
+import dev.apimon.quota.QuotaConfig;
 import dev.apimon.quota.alerts.messaging.AlertPublisher;
 import dev.apimon.quota.checks.messaging.UsagePublisher;
 import dev.apimon.quota.limits.domain.LimitResult;
@@ -29,10 +30,10 @@ public class CheckService {
     private final Map<DecisionCode, Counter> decisions = new EnumMap<>(DecisionCode.class);
     private final Map<DecisionCode, Counter> degradedDecisions = new EnumMap<>(DecisionCode.class);
 
-    public CheckService(QuotaView view, KeysConfig keys, ResilientLimiter limiter, UsagePublisher usage,
+    public CheckService(QuotaView view, KeysConfig keys, QuotaConfig config, ResilientLimiter limiter, UsagePublisher usage,
                         AlertPublisher alerts, Clock clock, MeterRegistry metrics) {
         KeyHasher hasher = new KeyHasher(keys.pepper());
-        this.engine = new CheckEngine(view, hasher::hash, ApiKeys::envOrNull);
+        this.engine = new CheckEngine(view, hasher::hash, ApiKeys::envOrNull, config.usage().source());
         this.limiter = limiter;
         this.usage = usage;
         this.alerts = alerts;

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param reason    why a check was refused, for humans (null when allowed)
  * @param degraded  decided without Redis (local limiter or fail-closed policy)
- * @param duplicate the request id was already counted: nothing was consumed again
+ * @param duplicate a retry of a check already counted under its request id: nothing was consumed again
  * @param alerts    thresholds this check crossed first (to publish); not part of the response
  */
 public record Decision(boolean allowed, DecisionCode code, String reason, String customerId, String keyId, String env,

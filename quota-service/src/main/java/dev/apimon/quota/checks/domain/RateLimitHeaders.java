@@ -1,14 +1,17 @@
 package dev.apimon.quota.checks.domain;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The response headers of a decision: the IETF draft fields (draft-ietf-httpapi-ratelimit-headers, structured
  * fields: {@code RateLimit-Policy: "default";q=100;w=60} and {@code RateLimit: "default";r=99;t=1}), one item per
  * limit, plus the widespread {@code X-RateLimit-Limit/Remaining/Reset} for the single most restrictive limit
- * (Reset in seconds from now), and {@code Retry-After} (seconds) when refused by a limit.
+ * (Reset in seconds from now), and {@code Retry-After} (seconds) when refused by a limit. Item names are unique
+ * within a field (see {@link #itemNames}).
  */
 public final class RateLimitHeaders {
     private RateLimitHeaders() {
@@ -20,12 +23,14 @@ public final class RateLimitHeaders {
         if (!limits.isEmpty()) {
             StringBuilder policy = new StringBuilder();
             StringBuilder current = new StringBuilder();
-            for (LimitState l : limits) {
+            List<String> names = itemNames(limits);
+            for (int i = 0; i < limits.size(); i++) {
+                LimitState l = limits.get(i);
                 if (policy.length() > 0) {
                     policy.append(", ");
                     current.append(", ");
                 }
-                String name = sfString(l.policyName());
+                String name = names.get(i);
                 policy.append(name).append(";q=").append(l.limit()).append(";w=").append(l.windowSeconds());
                 current.append(name).append(";r=").append(l.remaining()).append(";t=").append(l.resetSeconds());
             }
@@ -40,6 +45,32 @@ public final class RateLimitHeaders {
             h.put("Retry-After", Long.toString(d.retryAfterSeconds()));
         }
         return h;
+    }
+
+    /**
+     * One sf-string per limit, in order, unique within the list. A rate limit is named by its name and a quota by its
+     * meter, so a plan with a rate limit "api_calls" (or "default") and a quota on the meter of the same name would
+     * list two items of one name, and a client could not tell which RateLimit item belongs to which policy. Only a
+     * name already taken by an earlier item is changed - to "kind:name" ("quota:api_calls"), then "kind:name#2", ... -
+     * so every other name stays what clients already read. Rate limits come first, so they keep theirs.
+     */
+    static List<String> itemNames(List<LimitState> limits) {
+        String[] names = new String[limits.size()];
+        Set<String> taken = new HashSet<>();
+        for (int i = 0; i < names.length; i++) {
+            LimitState l = limits.get(i);
+            // compared as written: two names that only differ in characters sfString drops are the same item name
+            String name = sfString(l.policyName());
+            if (!taken.add(name)) {
+                String qualified = l.kind() + ":" + l.policyName();
+                name = sfString(qualified);
+                for (int n = 2; !taken.add(name); n++) {
+                    name = sfString(qualified + "#" + n);
+                }
+            }
+            names[i] = name;
+        }
+        return List.of(names);
     }
 
     /** The limit that refused (longest wait first), else the one with the fewest remaining units (soonest reset). */

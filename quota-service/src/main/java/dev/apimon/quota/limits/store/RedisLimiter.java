@@ -3,6 +3,7 @@ package dev.apimon.quota.limits.store;
 import dev.apimon.quota.limits.domain.CounterKeys;
 import dev.apimon.quota.limits.domain.LimitRequest;
 import dev.apimon.quota.limits.domain.LimitResult;
+import dev.apimon.quota.limits.domain.LocalLimiter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -29,18 +30,21 @@ import org.jboss.logging.Logger;
 @Singleton
 public class RedisLimiter {
     private static final Logger LOG = Logger.getLogger(RedisLimiter.class);
-    private static final long GRACE_MILLIS = Duration.ofDays(1).toMillis();
+    /** A write-back's marker outlives every resend of it (they follow within seconds while Redis answers). */
+    private static final long WRITE_BACK_MARKER_TTL_MILLIS = Duration.ofHours(1).toMillis();
     private final Redis redis;
     private final LoopConnections connections;
     private final String script;
     private final String sha;
+    private final String writeBackScript;
     private final long idempotencyTtlMillis;
 
     public RedisLimiter(Redis redis, dev.apimon.quota.QuotaConfig config) {
         this.redis = redis;
         this.connections = new LoopConnections(redis.getDelegate(), config.redis().hungAfter().toNanos(), System::nanoTime);
-        this.script = readScript();
+        this.script = readScript("/quota/limits.lua");
         this.sha = sha1(script);
+        this.writeBackScript = readScript("/quota/write-back.lua");
         this.idempotencyTtlMillis = config.usage().dedupWindow().toMillis();
     }
 
@@ -84,6 +88,17 @@ public class RedisLimiter {
                 }
             });
         });
+    }
+
+    /**
+     * Adds units this replica allowed locally during an outage to their quota counter (write-back.lua: once per
+     * write-back, however often it is sent); emits the counter's value after it. Rare, so a pooled connection and EVAL.
+     */
+    public Uni<Long> writeBack(LocalLimiter.WriteBack w, long nowMillis) {
+        // the counter's expiry if this creates it, as limits.lua computes it: period end + grace, from the service clock
+        long ttl = Math.max(0, w.periodEnd().toEpochMilli() - nowMillis) + CounterKeys.QUOTA_GRACE_MILLIS;
+        return redis.send(Request.cmd(Command.EVAL).arg(writeBackScript).arg(2).arg(w.counterKey()).arg(w.markerKey())
+                .arg(w.amount()).arg(ttl).arg(WRITE_BACK_MARKER_TTL_MILLIS)).map(r -> r.toLong());
     }
 
     /** This event loop's connection stopped answering: close it, the next batch opens a new one. */
@@ -157,7 +172,7 @@ public class RedisLimiter {
         if (r.hasQuota()) {
             LimitRequest.Quota q = r.quota();
             // a relative TTL from the service clock: counter and markers outlive their period by a day (late checks, operators)
-            long ttl = Math.max(0, q.period().end().toEpochMilli() - r.nowMicros() / 1000) + GRACE_MILLIS;
+            long ttl = Math.max(0, q.period().end().toEpochMilli() - r.nowMicros() / 1000) + CounterKeys.QUOTA_GRACE_MILLIS;
             out.arg(q.spec().limit());
             out.arg(q.spec().hard() ? 1 : 0);
             out.arg(ttl);
@@ -191,10 +206,10 @@ public class RedisLimiter {
                 resp.get(2).toLong() == 1, resp.get(3).toLong() == 1, LimitResult.Source.REDIS, null);
     }
 
-    private static String readScript() {
-        try (InputStream in = RedisLimiter.class.getResourceAsStream("/quota/limits.lua")) {
+    private static String readScript(String name) {
+        try (InputStream in = RedisLimiter.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("quota/limits.lua is missing from the classpath");
+                throw new IllegalStateException(name + " is missing from the classpath");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.apimon.quota.limits.store;
 
 import dev.apimon.quota.QuotaConfig;
 import dev.apimon.quota.limits.domain.CircuitBreaker;
+import dev.apimon.quota.limits.domain.CounterKeys;
 import dev.apimon.quota.limits.domain.FailurePolicy;
 import dev.apimon.quota.limits.domain.LimitRequest;
 import dev.apimon.quota.limits.domain.LimitResult;
@@ -13,11 +14,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,7 +30,8 @@ import org.jboss.logging.Logger;
 /**
  * The limiter every check goes through: Redis with a short per-call budget behind a circuit breaker; when Redis
  * fails, times out or the circuit is open, the configured policy per limit kind answers at once (local limiter
- * or fail closed). Recovery needs no restart: the breaker's probe closes the circuit when Redis answers again.
+ * or fail closed). Recovery needs no restart: the breaker's probe closes the circuit when Redis answers again, and
+ * what the local limiter allowed on quotas meanwhile is then added to Redis' counters ({@link #writeBack}).
  */
 @Singleton
 public class ResilientLimiter {
@@ -35,6 +39,9 @@ public class ResilientLimiter {
 
     /** Checks per EVALSHA at most (a turn rarely has more; it bounds the script's argument count). */
     static final int MAX_BATCH = 64;
+    /** Quota counters written back per sweep at most (the rest in the next sweeps). */
+    static final int MAX_WRITE_BACKS = 1000;
+    private static final Duration WRITE_BACK_TIMEOUT = Duration.ofSeconds(2);
 
     private final RedisLimiter redis;
     private final Vertx vertx;
@@ -127,10 +134,12 @@ public class ResilientLimiter {
         AtomicBoolean answered = new AtomicBoolean();
         AtomicBoolean replied = new AtomicBoolean();
         long[] hungTimer = {-1};
+        // what the policy answered when the budget ran out first (the timer and Redis' answer run on this event loop)
+        LimitResult[] byPolicy = new LimitResult[batch.size()];
         long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> {
             if (!answered.get() && replied.compareAndSet(false, true)) {
                 timeouts.increment(batch.size());
-                fallBack(batch);
+                fallBack(batch, byPolicy);
                 hungTimer[0] = vertx.setTimer(hungAfterMillis, id2 -> {
                     if (answered.compareAndSet(false, true)) {
                         hung.increment(batch.size());
@@ -166,6 +175,14 @@ public class ResilientLimiter {
                             answer(p, fallback(p.request()));
                         }
                     }
+                } else {
+                    // answered by the policy already, and Redis ran the checks anyway: what both allowed is counted
+                    // in Redis, so the local limiter must not write it back as well
+                    for (int i = 0; i < results.length; i++) {
+                        if (results[i] != null && byPolicy[i] != null) {
+                            local.countedByRedisToo(requests.get(i), byPolicy[i], results[i]);
+                        }
+                    }
                 }
             } else {
                 errors.increment(batch.size());
@@ -179,8 +196,13 @@ public class ResilientLimiter {
     }
 
     private void fallBack(List<Pending> batch) {
-        for (Pending p : batch) {
-            answer(p, fallback(p.request()));
+        fallBack(batch, new LimitResult[batch.size()]);
+    }
+
+    private void fallBack(List<Pending> batch, LimitResult[] out) {
+        for (int i = 0; i < batch.size(); i++) {
+            out[i] = fallback(batch.get(i).request());
+            answer(batch.get(i), out[i]);
         }
     }
 
@@ -215,6 +237,54 @@ public class ResilientLimiter {
 
     @Scheduled(every = "60s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void evictLocalState() {
-        local.evictExpired(clock.millis() * 1000);
+        int dropped = local.evictExpired(clock.millis() * 1000);
+        if (dropped > 0) {
+            LOG.warnf("gave up writing back locally allowed quota units of %d counters (more than the local limiter keeps);"
+                    + " Redis' counters miss them", dropped);
+        }
+    }
+
+    /** A replica that stops (scaled down after an outage) writes back what it still holds, if Redis answers. */
+    void writeBackOnStop(@Observes ShutdownEvent ev) {
+        writeBack();
+    }
+
+    /**
+     * Adds to Redis' quota counters what the local limiter allowed while Redis was unavailable (fail-open quotas), once
+     * the circuit is closed again: one write-back per counter, removed only when Redis has acknowledged it; one that
+     * fails stays and is resent (with the same marker, so it is added once) by a later sweep. Rate limits need none:
+     * their state recovers by itself within a window.
+     */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void writeBack() {
+        if (!local.hasWriteBacks() || breaker.state() != CircuitBreaker.State.CLOSED) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<LocalLimiter.WriteBack> due = local.takeWriteBacks(MAX_WRITE_BACKS, now, CounterKeys.QUOTA_GRACE_MILLIS);
+        long units = 0;
+        int written = 0;
+        for (int i = 0; i < due.size(); i++) {
+            LocalLimiter.WriteBack w = due.get(i);
+            try {
+                Long counter = redis.writeBack(w, now.toEpochMilli()).await().atMost(WRITE_BACK_TIMEOUT);
+                local.writtenBack(w, counter == null ? 0 : counter);
+                units += w.amount();
+                written++;
+            } catch (RuntimeException e) {
+                local.writeBackFailed(w);
+                LOG.debugf("quota write-back to %s not acknowledged (%s); resent later", w.counterKey(), e.toString());
+                if (e instanceof io.smallrye.mutiny.TimeoutException || breaker.state() != CircuitBreaker.State.CLOSED) {
+                    // Redis is not answering (again): leave the rest for a later sweep instead of waiting for each
+                    for (int j = i + 1; j < due.size(); j++) {
+                        local.writeBackFailed(due.get(j));
+                    }
+                    break;
+                }
+            }
+        }
+        if (written > 0) {
+            LOG.infof("wrote back %d quota units allowed locally during a Redis outage to %d counters", units, written);
+        }
     }
 }
