@@ -67,14 +67,14 @@ class LocalLimiterTest {
             assertTrue(local.evaluate(r).allowed());
         }
         assertTrue(local.hasWriteBacks());
-        List<LocalLimiter.WriteBack> taken = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE);
+        List<LocalLimiter.WriteBack> taken = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE, 0);
         assertEquals(1, taken.size());
         LocalLimiter.WriteBack w = taken.get(0);
         assertEquals(r.quota().counterKey(), w.counterKey());
         assertEquals(2, w.amount());
         assertEquals(period.end(), w.periodEnd());
         assertTrue(w.markerKey().startsWith("apimon:wb:{cus_1}:live:api_calls:"), w.markerKey());
-        assertEquals(List.of(), local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE), "not sent twice at once");
+        assertEquals(List.of(), local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE, 0), "not sent twice at once");
 
         // Redis is back and answers checks, but has not counted the 2 yet: they still count here
         local.observe(r, redis(7));
@@ -83,11 +83,11 @@ class LocalLimiterTest {
 
         // the write-back was not acknowledged: resent as it was (same marker, so Redis adds it once)
         local.writeBackFailed(w);
-        List<LocalLimiter.WriteBack> again = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE);
+        List<LocalLimiter.WriteBack> again = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE, 0);
         assertEquals(List.of(w), again);
         local.writtenBack(w, 9);
         // the unit allowed meanwhile is the next write-back
-        List<LocalLimiter.WriteBack> next = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE);
+        List<LocalLimiter.WriteBack> next = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE, 0);
         assertEquals(1, next.size());
         assertEquals(1, next.get(0).amount());
         assertNotEquals(w.markerKey(), next.get(0).markerKey());
@@ -108,14 +108,31 @@ class LocalLimiterTest {
         // Redis' late answer: it ran the first one as well
         local.observe(r, redis(4));
         local.countedByRedisToo(r, answered, redis(4));
-        List<LocalLimiter.WriteBack> taken = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE);
+        List<LocalLimiter.WriteBack> taken = local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE, 0);
         assertEquals(1, taken.size());
         assertEquals(1, taken.get(0).amount(), "only the unit Redis did not count");
         // a late answer that Redis denied, or a duplicate, counted nothing there: nothing to take back
         local.countedByRedisToo(r, other, new LimitResult(false, false, new long[] {0}, 4, false, false, LimitResult.Source.REDIS, null));
         local.countedByRedisToo(r, other, new LimitResult(true, true, new long[] {0}, 4, false, false, LimitResult.Source.REDIS, null));
         local.writeBackFailed(taken.get(0));
-        assertEquals(1, local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE).get(0).amount());
+        assertEquals(1, local.takeWriteBacks(10, Instant.ofEpochSecond(NOW / 1_000_000), GRACE, 0).get(0).amount());
+    }
+
+    @Test
+    void unitsAllowedWithinTheSettleTimeAreLeftForALaterSweep_soALateRedisAnswerStillTakesThemOut() {
+        LimitRequest r = req(1000, 10, true, 1, NOW);
+        local.observe(r, redis(3));
+        LimitResult answered = local.evaluate(r); // allowed locally at NOW
+        long settle = 200_000; // hung-after, 200 ms
+        Instant justAfter = Instant.ofEpochSecond(0, (NOW + 150_000) * 1000);
+        assertEquals(List.of(), local.takeWriteBacks(10, justAfter, GRACE, settle), "Redis may still answer this check");
+        local.countedByRedisToo(r, answered, redis(4)); // it did, late: counted there
+        Instant later = Instant.ofEpochSecond(0, (NOW + 250_000) * 1000);
+        assertEquals(List.of(), local.takeWriteBacks(10, later, GRACE, settle), "nothing left: Redis counted it");
+        assertFalse(local.hasWriteBacks());
+        LimitResult unanswered = local.evaluate(r);
+        assertTrue(unanswered.allowed());
+        assertEquals(1, local.takeWriteBacks(10, later, GRACE, settle).get(0).amount(), "settled: written back");
     }
 
     @Test
@@ -130,7 +147,7 @@ class LocalLimiterTest {
         local.observe(r, redis(5));
         assertTrue(local.evaluate(r).allowed());
         // the counter expired in Redis a grace period after its period: writing it back would only recreate it
-        assertEquals(List.of(), local.takeWriteBacks(10, period.end().plusMillis(GRACE + 1), GRACE));
+        assertEquals(List.of(), local.takeWriteBacks(10, period.end().plusMillis(GRACE + 1), GRACE, 0));
         assertFalse(local.hasWriteBacks());
     }
 }

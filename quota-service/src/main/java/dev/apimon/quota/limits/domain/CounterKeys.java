@@ -1,6 +1,5 @@
 package dev.apimon.quota.limits.domain;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -62,19 +61,34 @@ public final class CounterKeys {
                 + checkDigest(source, keyId, operation, meter, cost);
     }
 
-    /** 128 bits of SHA-256 over the fields, each length-prefixed (no two field lists read the same). */
-    static String checkDigest(String source, String keyId, String operation, String meter, long cost) {
-        MessageDigest sha;
+    /** One digest per thread: checks run on the event loops, and getInstance per check showed as garbage. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            sha = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        for (String field : new String[] {source, keyId, operation, meter, Long.toString(cost)}) {
-            byte[] b = field.getBytes(StandardCharsets.UTF_8);
-            sha.update(ByteBuffer.allocate(4).putInt(b.length).array());
-            sha.update(b);
-        }
+    });
+
+    /** 128 bits of SHA-256 over the fields, each length-prefixed (no two field lists read the same). */
+    static String checkDigest(String source, String keyId, String operation, String meter, long cost) {
+        MessageDigest sha = SHA256.get();
+        sha.reset();
+        update(sha, source);
+        update(sha, keyId);
+        update(sha, operation);
+        update(sha, meter);
+        update(sha, Long.toString(cost));
         return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    }
+
+    private static void update(MessageDigest sha, String field) {
+        byte[] b = field.getBytes(StandardCharsets.UTF_8);
+        int n = b.length;
+        sha.update((byte) (n >>> 24));
+        sha.update((byte) (n >>> 16));
+        sha.update((byte) (n >>> 8));
+        sha.update((byte) n);
+        sha.update(b);
     }
 }

@@ -39,6 +39,8 @@ public final class LocalLimiter {
         final String customerId;
         final Instant periodEnd;
         long amount;
+        /** When this replica last allowed units here (the check's clock, µs). */
+        long lastAllowedMicros;
         WriteBack inFlight;
         boolean sending;
 
@@ -113,8 +115,9 @@ public final class LocalLimiter {
                     deltas[i] = after[i] - now;
                 }
                 if (r.hasQuota()) {
-                    quotaLocal.computeIfAbsent(r.quota().counterKey(), k -> new Unsynced(r.customerId(), r.quota().period().end()))
-                            .amount += cost;
+                    Unsynced u = quotaLocal.computeIfAbsent(r.quota().counterKey(), k -> new Unsynced(r.customerId(), r.quota().period().end()));
+                    u.amount += cost;
+                    u.lastAllowedMicros = now;
                     used += cost;
                 }
             } else {
@@ -138,8 +141,8 @@ public final class LocalLimiter {
         synchronized (lock(r.customerId())) {
             Unsynced u = quotaLocal.get(r.quota().counterKey());
             if (u != null) {
-                // only from what is not being written yet; a write-back already taken adds it once more (rare: the
-                // sweep runs between the budget and the late answer)
+                // only from what is not being written yet; the sweep leaves units alone until late answers are
+                // over (hung-after), so a write-back already taken does not hold this one
                 u.amount -= Math.min(u.amount, r.cost());
                 removeIfSynced(r.quota().counterKey(), u);
             }
@@ -153,9 +156,11 @@ public final class LocalLimiter {
     /**
      * Takes up to {@code max} write-backs to send now: the one still unacknowledged for a counter, else all that was
      * allowed there since. Each must be answered with {@link #writtenBack} or {@link #writeBackFailed}. Counters whose
-     * period ended more than {@code graceMillis} ago are dropped: Redis has expired them too.
+     * period ended more than {@code graceMillis} ago are dropped: Redis has expired them too. Units allowed less than
+     * {@code settleMicros} ago are not taken yet.
      */
-    public List<WriteBack> takeWriteBacks(int max, Instant now, long graceMillis) {
+    public List<WriteBack> takeWriteBacks(int max, Instant now, long graceMillis, long settleMicros) {
+        long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
         List<WriteBack> out = new ArrayList<>();
         for (Map.Entry<String, Unsynced> e : quotaLocal.entrySet()) {
             if (out.size() >= max) {
@@ -174,6 +179,9 @@ public final class LocalLimiter {
                     if (u.amount <= 0) {
                         quotaLocal.remove(e.getKey(), u);
                         continue;
+                    }
+                    if (nowMicros - u.lastAllowedMicros < settleMicros) {
+                        continue; // a late Redis answer may still take some of these units out
                     }
                     u.inFlight = new WriteBack(u.customerId, e.getKey(), CounterKeys.writeBack(e.getKey(), UUID.randomUUID().toString()),
                             u.amount, u.periodEnd);

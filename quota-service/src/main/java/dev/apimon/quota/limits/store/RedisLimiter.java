@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -30,8 +29,6 @@ import org.jboss.logging.Logger;
 @Singleton
 public class RedisLimiter {
     private static final Logger LOG = Logger.getLogger(RedisLimiter.class);
-    /** A write-back's marker outlives every resend of it (they follow within seconds while Redis answers). */
-    private static final long WRITE_BACK_MARKER_TTL_MILLIS = Duration.ofHours(1).toMillis();
     private final Redis redis;
     private final LoopConnections connections;
     private final String script;
@@ -95,10 +92,11 @@ public class RedisLimiter {
      * write-back, however often it is sent); emits the counter's value after it. Rare, so a pooled connection and EVAL.
      */
     public Uni<Long> writeBack(LocalLimiter.WriteBack w, long nowMillis) {
-        // the counter's expiry if this creates it, as limits.lua computes it: period end + grace, from the service clock
+        // the counter's expiry if this creates it, as limits.lua computes it: period end + grace, from the service clock;
+        // the marker lives as long, so a write-back resent after any outage, however long, is still recognised
         long ttl = Math.max(0, w.periodEnd().toEpochMilli() - nowMillis) + CounterKeys.QUOTA_GRACE_MILLIS;
         return redis.send(Request.cmd(Command.EVAL).arg(writeBackScript).arg(2).arg(w.counterKey()).arg(w.markerKey())
-                .arg(w.amount()).arg(ttl).arg(WRITE_BACK_MARKER_TTL_MILLIS)).map(r -> r.toLong());
+                .arg(w.amount()).arg(ttl).arg(ttl)).map(r -> r.toLong());
     }
 
     /** This event loop's connection stopped answering: close it, the next batch opens a new one. */

@@ -246,7 +246,7 @@ public class ResilientLimiter {
 
     /** A replica that stops (scaled down after an outage) writes back what it still holds, if Redis answers. */
     void writeBackOnStop(@Observes ShutdownEvent ev) {
-        writeBack();
+        writeBack(true);
     }
 
     /**
@@ -257,11 +257,27 @@ public class ResilientLimiter {
      */
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void writeBack() {
-        if (!local.hasWriteBacks() || breaker.state() != CircuitBreaker.State.CLOSED) {
+        writeBack(false);
+    }
+
+    /**
+     * With the circuit not closed, the sweep probes Redis itself (when the breaker allows a probe, or when the replica
+     * stops): a replica that gets no checks after the outage (drained, then stopped) would otherwise never close it
+     * and keep its units.
+     */
+    void writeBack(boolean stopping) {
+        if (!local.hasWriteBacks()) {
+            return;
+        }
+        boolean probing = breaker.state() != CircuitBreaker.State.CLOSED;
+        if (probing && !breaker.tryAcquire() && !stopping) {
             return;
         }
         Instant now = clock.instant();
-        List<LocalLimiter.WriteBack> due = local.takeWriteBacks(MAX_WRITE_BACKS, now, CounterKeys.QUOTA_GRACE_MILLIS);
+        // units allowed within hung-after are left for a later sweep: Redis may still answer the checks they stand for
+        // (late, after the budget), and such an answer takes its unit out of the write-back (countedByRedisToo)
+        List<LocalLimiter.WriteBack> due = local.takeWriteBacks(MAX_WRITE_BACKS, now, CounterKeys.QUOTA_GRACE_MILLIS,
+                stopping ? 0 : hungAfterMillis * 1000);
         long units = 0;
         int written = 0;
         for (int i = 0; i < due.size(); i++) {
@@ -271,8 +287,16 @@ public class ResilientLimiter {
                 local.writtenBack(w, counter == null ? 0 : counter);
                 units += w.amount();
                 written++;
+                if (probing) {
+                    breaker.onSuccess();
+                    probing = false;
+                }
             } catch (RuntimeException e) {
                 local.writeBackFailed(w);
+                if (probing) {
+                    breaker.onFailure();
+                    probing = false;
+                }
                 LOG.debugf("quota write-back to %s not acknowledged (%s); resent later", w.counterKey(), e.toString());
                 if (e instanceof io.smallrye.mutiny.TimeoutException || breaker.state() != CircuitBreaker.State.CLOSED) {
                     // Redis is not answering (again): leave the rest for a later sweep instead of waiting for each
