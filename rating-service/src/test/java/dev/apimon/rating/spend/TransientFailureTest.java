@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apimon.rating.KafkaEvents;
 import dev.apimon.rating.TestPlans;
+import dev.apimon.testinfra.DeadLetterTopic;
+import dev.apimon.testinfra.InjectedFailures;
 import dev.apimon.testinfra.KafkaResource;
 import dev.apimon.testinfra.KeycloakResource;
 import dev.apimon.testinfra.MutableClock;
@@ -20,21 +22,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +44,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(KeycloakResource.class)
 class TransientFailureTest {
-    private static final String DEAD_LETTER = "apimon.dead-letter";
     @Inject
     MutableClock clock;
     @Inject
@@ -59,43 +52,6 @@ class TransientFailureTest {
     @AfterEach
     void reset() {
         clock.reset();
-    }
-
-    /**
-     * Makes the first {@code times} inserts or updates of the customer's row in {@code table} fail with the SQLSTATE.
-     * The count is a sequence, which the failing transactions' rollbacks do not undo.
-     */
-    private record InjectedFailures(AgroalDataSource db, String name) implements AutoCloseable {
-        static InjectedFailures failFirst(AgroalDataSource db, String table, String keyColumn, String key, int times, String sqlState)
-                throws SQLException {
-            String name = "injected_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-                s.execute("CREATE SEQUENCE " + name);
-                s.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                        + "IF NEW." + keyColumn + " = '" + key + "' AND nextval('" + name + "') <= " + times + " THEN "
-                        + "RAISE EXCEPTION 'injected transient failure' USING ERRCODE = '" + sqlState + "'; END IF; "
-                        + "RETURN NEW; END $$");
-                s.execute("CREATE TRIGGER " + name + " BEFORE INSERT OR UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION " + name + "()");
-            }
-            return new InjectedFailures(db, name);
-        }
-
-        /** How often the trigger saw the customer's row (failed attempts and the ones after them). */
-        long seen() throws SQLException {
-            try (Connection c = db.getConnection(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + name)) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-
-        @Override
-        public void close() throws SQLException {
-            try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-                s.execute("DROP FUNCTION " + name + "() CASCADE");
-                s.execute("DROP SEQUENCE " + name);
-            }
-        }
     }
 
     private long count(String sql, String... params) throws SQLException {
@@ -146,7 +102,7 @@ class TransientFailureTest {
         assertEquals(1, count("SELECT count(*) FROM inbox WHERE consumer = 'rating-subscriptions' AND event_id = ?", change));
         given().auth().oauth2(Tokens.admin()).get("/v1/customers/" + cus + "/spend").then().statusCode(200)
                 .body("lines.findAll { it.type == 'proration' }.size()", equalTo(2));
-        assertEquals(List.of(), deadLetters(cus), "a transient failure must not dead-letter the event");
+        assertEquals(List.of(), DeadLetterTopic.withKey(cus), "a transient failure must not dead-letter the event");
     }
 
     @Test
@@ -162,7 +118,7 @@ class TransientFailureTest {
                     count("SELECT count(*) FROM rating_customers WHERE id = ? AND attributes->>'region' = 'US'", cus) == 1);
             assertTrue(failures.seen() > 2, "the update was applied only after the injected failures, seen " + failures.seen());
         }
-        assertEquals(List.of(), deadLetters(cus), "a transient failure must not dead-letter the event");
+        assertEquals(List.of(), DeadLetterTopic.withKey(cus), "a transient failure must not dead-letter the event");
     }
 
     @Test
@@ -180,7 +136,7 @@ class TransientFailureTest {
                             .body("lines.find { it.meter == 'images' }.quantity", equalTo("12")));
             assertTrue(failures.seen() > 3, "the bucket was stored only after the injected failures, seen " + failures.seen());
         }
-        assertEquals(List.of(), deadLetters(cus), "a transient failure must not dead-letter the bucket");
+        assertEquals(List.of(), DeadLetterTopic.withKey(cus), "a transient failure must not dead-letter the bucket");
     }
 
     @Test
@@ -202,12 +158,12 @@ class TransientFailureTest {
                 Map.of("id", badCurrency, "currency", "USDX", "status", "active", "attributes", Map.of()));
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-                deadLetters(unreadable).size() == 1 && deadLetters(unstorable).size() == 1 && deadLetters(badCurrency).size() == 1);
+                DeadLetterTopic.withKey(unreadable).size() == 1 && DeadLetterTopic.withKey(unstorable).size() == 1 && DeadLetterTopic.withKey(badCurrency).size() == 1);
         for (String cus : List.of(unreadable, unstorable, badCurrency)) {
-            ConsumerRecord<String, String> letter = deadLetters(cus).get(0);
+            ConsumerRecord<String, String> letter = DeadLetterTopic.withKey(cus).get(0);
             assertTrue(KafkaEvents.header(letter, "dead-letter-reason") != null, "the dead letter names its reason");
         }
-        assertEquals("customers.events", KafkaEvents.header(deadLetters(badCurrency).get(0), "dead-letter-topic"));
+        assertEquals("customers.events", KafkaEvents.header(DeadLetterTopic.withKey(badCurrency).get(0), "dead-letter-topic"));
         assertEquals(0, count("SELECT count(*) FROM rating_subscriptions WHERE customer_id IN (?, ?)", unreadable, unstorable));
 
         // and the consumers go on with the next records
@@ -217,32 +173,5 @@ class TransientFailureTest {
         awaitSpendOn(after, pro);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
                 count("SELECT count(*) FROM rating_customers WHERE id = ?", after) == 1);
-    }
-
-    /** The dead letters with this key, read from the beginning up to the topic's current end. */
-    private static List<ConsumerRecord<String, String>> deadLetters(String key) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = c.partitionsFor(DEAD_LETTER, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).collect(Collectors.toList());
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = c.endOffsets(partitions);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new AssertionError("could not read " + DEAD_LETTER + " to its end");
-                }
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    if (key.equals(r.key())) {
-                        out.add(r);
-                    }
-                }
-            }
-        }
-        return out;
     }
 }

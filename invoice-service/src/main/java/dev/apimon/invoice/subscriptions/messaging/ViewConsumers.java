@@ -7,28 +7,28 @@ import dev.apimon.invoice.subscriptions.domain.Subscription.PlanRef;
 import dev.apimon.invoice.subscriptions.store.CustomerStore;
 import dev.apimon.invoice.subscriptions.store.SubscriptionStore;
 import dev.apimon.platform.db.Transactions;
+import dev.apimon.platform.db.messaging.RetryInPlace;
 import dev.apimon.platform.outbox.Inbox;
 import io.agroal.api.AgroalDataSource;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 /**
  * invoice-service's view of key-service's subscriptions and customers (compacted snapshot topics). Each event is
- * applied once (inbox, same transaction); a record that cannot be read is thrown back to the connector, whose
- * dead-letter strategy sends it to {@code apimon.dead-letter} instead of stopping the consumer. A database outage is
- * retried in place for a while first, so good events are not dead-lettered for it.
+ * applied once (inbox, same transaction), so a retry after a failed — or committed but unanswered — attempt, or a
+ * redelivery, changes nothing. Only poison (a record that cannot be read, or a write PostgreSQL refuses for its
+ * content: {@code Poison.suspect}) is thrown back to the connector, whose {@code dead-letter-poison} strategy sends it
+ * to {@code apimon.dead-letter} instead of stopping the consumer. A failure of the database is retried in place
+ * ({@link RetryInPlace}) for as long as it lasts: a good event is never dead-lettered for it, and never skipped.
  */
 @Singleton
 public class ViewConsumers {
-    private static final Logger LOG = Logger.getLogger(ViewConsumers.class);
     static final String SUBSCRIPTIONS = "invoice-subscriptions";
     static final String CUSTOMERS = "invoice-customers";
 
@@ -36,12 +36,15 @@ public class ViewConsumers {
     private final SubscriptionStore subscriptions;
     private final CustomerStore customers;
     private final ObjectMapper json;
+    private final RetryInPlace retry;
 
-    public ViewConsumers(AgroalDataSource db, SubscriptionStore subscriptions, CustomerStore customers, ObjectMapper json) {
+    public ViewConsumers(AgroalDataSource db, SubscriptionStore subscriptions, CustomerStore customers, ObjectMapper json,
+                         RetryInPlace retry) {
         this.db = db;
         this.subscriptions = subscriptions;
         this.customers = customers;
         this.json = json;
+        this.retry = retry;
     }
 
     @Incoming("subscriptions")
@@ -73,7 +76,7 @@ public class ViewConsumers {
                 s.path("cancel_at_period_end").asBoolean(false), scheduledPlan, scheduledAt, changedAt);
         String eventId = CloudEvents.id(r);
         Instant eventTime = CloudEvents.time(r);
-        withRetry(eventId, () -> Transactions.run(db, c -> {
+        retry.run("subscription event " + eventId, () -> Transactions.run(db, c -> {
             if (!Inbox.firstDelivery(c, SUBSCRIPTIONS, eventId)) {
                 return;
             }
@@ -98,7 +101,7 @@ public class ViewConsumers {
         String linked = attributes == null ? null : text(attributes, "stripe_customer_id");
         String eventId = CloudEvents.id(r);
         Instant at = CloudEvents.time(r);
-        withRetry(eventId, () -> Transactions.run(db, c -> {
+        retry.run("customer event " + eventId, () -> Transactions.run(db, c -> {
             if (!Inbox.firstDelivery(c, CUSTOMERS, eventId)) {
                 return;
             }
@@ -120,28 +123,6 @@ public class ViewConsumers {
             return n;
         } catch (IOException e) {
             throw new IllegalArgumentException("payload is not JSON: " + e.getMessage());
-        }
-    }
-
-    private interface Work {
-        void run() throws SQLException;
-    }
-
-    /** Transient database failures are retried (up to ~30 s) before the record is given up to the dead-letter topic. */
-    private static void withRetry(String eventId, Work work) throws SQLException, InterruptedException {
-        long delay = 200;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                work.run();
-                return;
-            } catch (SQLException e) {
-                if (attempt >= 8) {
-                    throw e;
-                }
-                LOG.warnf("event %s not applied yet (attempt %d): %s", eventId, attempt, e.getMessage());
-                Thread.sleep(delay);
-                delay = Math.min(delay * 2, 8000);
-            }
         }
     }
 

@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.key.messaging.CloudEventIds;
 import dev.apimon.key.messaging.PoisonMessage;
-import dev.apimon.key.messaging.Retrying;
 import dev.apimon.key.subscriptions.domain.PaymentEvent;
 import dev.apimon.key.subscriptions.domain.SubscriptionService;
+import dev.apimon.platform.db.messaging.RetryInPlace;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletionStage;
@@ -22,17 +21,22 @@ import org.jboss.logging.Logger;
  * Dunning from {@code billing.payments} (CloudEvents keyed by customer id). Payload:
  * {@code {customer_id, invoice_id, status: succeeded|failed, attempt, final_attempt, next_attempt_at, at}}; the type
  * ({@code com.apimon.payment.succeeded|failed}) decides, {@code status} is the fallback. Applied once per ce_id
- * (inbox); poison records go to {@code apimon.dead-letter}.
+ * (inbox row in the effect's transaction, so a retry or a redelivery changes nothing); poison records go to
+ * {@code apimon.dead-letter} (failure-strategy {@code dead-letter-poison}). A database failure is retried in place
+ * ({@link RetryInPlace}) for as long as it lasts: a final failed payment is never dead-lettered, and its suspension
+ * never skipped, because the database was away.
  */
 @Singleton
 public class PaymentConsumer {
     private static final Logger LOG = Logger.getLogger(PaymentConsumer.class);
     private final SubscriptionService subscriptions;
     private final ObjectMapper json;
+    private final RetryInPlace retry;
 
-    public PaymentConsumer(SubscriptionService subscriptions, ObjectMapper json) {
+    public PaymentConsumer(SubscriptionService subscriptions, ObjectMapper json, RetryInPlace retry) {
         this.subscriptions = subscriptions;
         this.json = json;
+        this.retry = retry;
     }
 
     @Incoming("billing-payments")
@@ -41,7 +45,7 @@ public class PaymentConsumer {
         CloudEventIds.Attributes ce = CloudEventIds.of(msg);
         try {
             PaymentEvent e = parse(ce, msg.getPayload());
-            Retrying.onDatabaseErrors("billing.payments " + e.eventId(), Duration.ofSeconds(30), () -> subscriptions.applyPayment(e));
+            retry.run("billing.payments " + e.eventId(), () -> subscriptions.applyPayment(e));
             return msg.ack();
         } catch (Exception e) {
             LOG.warnf("billing.payments record %s (offset %d) rejected: %s", ce.key(), ce.offset(), e.getMessage());

@@ -1,5 +1,6 @@
 package dev.apimon.rating.spend.messaging;
 
+import dev.apimon.platform.db.messaging.RetryInPlace;
 import dev.apimon.platform.outbox.AckedSend;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.inject.Singleton;

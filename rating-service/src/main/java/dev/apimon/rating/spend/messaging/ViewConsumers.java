@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apimon.platform.db.Poison;
 import dev.apimon.platform.db.Transactions;
+import dev.apimon.platform.db.messaging.RetryInPlace;
 import dev.apimon.platform.outbox.Inbox;
 import dev.apimon.rating.spend.store.SpendStore;
 import io.agroal.api.AgroalDataSource;

@@ -1,4 +1,4 @@
-package dev.apimon.rating.spend.messaging;
+package dev.apimon.platform.db.messaging;
 
 import dev.apimon.platform.db.Poison;
 import io.quarkus.runtime.ShutdownEvent;
@@ -19,6 +19,10 @@ import org.jboss.logging.Logger;
  * <p>
  * When the service stops, a record still failing is given up as {@link NotApplied}: neither acknowledged nor
  * dead-lettered (see {@link PoisonDeadLetterStrategy}), it is read again from the committed offset by the next consumer.
+ * <p>
+ * A channel whose handler uses it sets {@code failure-strategy=dead-letter-poison} (single records) and
+ * {@code throttled.unprocessed-record-max-age.ms=0}: the connector would otherwise close a consumer whose record has
+ * been retried for over 60 s. Used by rating-service, key-service and invoice-service (docs/events.md).
  */
 @Singleton
 public class RetryInPlace {

@@ -1,4 +1,4 @@
-package dev.apimon.rating.spend.messaging;
+package dev.apimon.platform.db.messaging;
 
 import io.quarkus.arc.Unremovable;
 import io.smallrye.common.annotation.Identifier;

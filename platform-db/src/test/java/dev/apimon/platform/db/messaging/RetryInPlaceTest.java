@@ -1,4 +1,4 @@
-package dev.apimon.rating.spend.messaging;
+package dev.apimon.platform.db.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
