@@ -62,6 +62,29 @@ public final class KafkaEvents {
         return producer().send(r).get();
     }
 
+    /** A customer snapshot with an explicit {@code ce_time}: its place in the customer's history. */
+    public static RecordMetadata customerAt(String id, String currency, Instant time) throws Exception {
+        ProducerRecord<String, String> r = new ProducerRecord<>("customers.events", id, JSON.writeValueAsString(
+                Map.of("id", id, "currency", currency, "status", "active", "attributes", Map.of())));
+        r.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_type", "com.apimon.customer.updated".getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_source", "test".getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_subject", id.getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_time", time.toString().getBytes(StandardCharsets.UTF_8));
+        return producer().send(r).get();
+    }
+
+    /** Whether the consumer group has committed past this record (it has been handled). */
+    public static boolean committedPast(String group, RecordMetadata m) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", KafkaResource.bootstrapServers()))) {
+            var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            var committed = offsets.get(new org.apache.kafka.common.TopicPartition(m.topic(), m.partition()));
+            return committed != null && committed.offset() > m.offset();
+        }
+    }
+
     public static void customer(String id, Map<String, String> attributes) throws Exception {
         send("customers.events", id, "com.apimon.customer.created", Map.of("id", id, "currency", "USD", "status", "active",
                 "attributes", attributes));

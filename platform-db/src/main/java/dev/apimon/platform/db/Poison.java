@@ -17,6 +17,15 @@ public final class Poison {
                 String state = sql.getSQLState();
                 return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
             }
+            if (t instanceof com.fasterxml.jackson.core.JacksonException
+                    || t instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                    || t instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+                    || t instanceof org.apache.kafka.common.errors.SerializationException
+                    || t instanceof org.apache.kafka.common.InvalidRecordException) {
+                // JSON that cannot be read or written, a record Kafka will never take: the same on every retry
+                // (checked before the IOException and KafkaException they extend)
+                return true;
+            }
             if (t instanceof org.apache.kafka.common.KafkaException
                     || t instanceof java.util.concurrent.TimeoutException || t instanceof InterruptedException
                     || t instanceof java.io.IOException) {

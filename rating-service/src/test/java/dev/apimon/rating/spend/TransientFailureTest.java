@@ -174,4 +174,19 @@ class TransientFailureTest {
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
                 count("SELECT count(*) FROM rating_customers WHERE id = ?", after) == 1);
     }
+
+    @Test
+    void anOlderCustomerSnapshotAppliedLateDoesNotOverwriteANewerOne() throws Exception {
+        // what a consumer that lost its partition while retrying does: it applies an old snapshot after the new owner
+        // applied a newer one
+        String cus = "cus_late_" + System.nanoTime();
+        Instant newer = Instant.parse("2026-11-20T10:00:00Z");
+        KafkaEvents.customerAt(cus, "EUR", newer);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                count("SELECT count(*) FROM rating_customers WHERE id = ? AND currency = 'EUR'", cus) == 1);
+        var older = KafkaEvents.customerAt(cus, "USD", newer.minusSeconds(60));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> KafkaEvents.committedPast("rating-service-customers", older));
+        assertEquals(1, count("SELECT count(*) FROM rating_customers WHERE id = ? AND currency = 'EUR'", cus), "the newer snapshot stays");
+        assertEquals(List.of(), DeadLetterTopic.withKey(cus), "an older snapshot is not poison: it is skipped");
+    }
 }

@@ -33,7 +33,10 @@ public class SpendStore {
     public void upsertCustomer(Connection c, String id, String currency, String status, String attributesJson, Instant at) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO rating_customers (id, currency, status, attributes, updated_at) "
                 + "VALUES (?,?,?,?::jsonb,?) ON CONFLICT (id) DO UPDATE SET currency = EXCLUDED.currency, status = EXCLUDED.status, "
-                + "attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at")) {
+                + "attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at "
+                // an older snapshot never overwrites a newer one (a consumer that lost its partition while retrying
+                // may apply it late); an equal one is a replay and changes nothing
+                + "WHERE rating_customers.updated_at <= EXCLUDED.updated_at")) {
             ps.setString(1, id);
             ps.setString(2, currency);
             ps.setString(3, status);
