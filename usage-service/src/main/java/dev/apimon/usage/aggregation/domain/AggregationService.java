@@ -146,7 +146,8 @@ public class AggregationService {
         if (replacement == null) {
             return null; // a void
         }
-        List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(o.type(), List.of()), o.type(), o.seq(), replacement);
+        List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(o.type(), List.of()), o.type(), o.seq(), replacement,
+                CorrectionRules.Bounds.STORABLE);
         return problems.isEmpty() ? null : "the replacement data is void for " + String.join("; ", problems)
                 + " (the correction is in the raw log and applies to the other meters)";
     }

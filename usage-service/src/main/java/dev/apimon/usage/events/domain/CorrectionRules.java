@@ -33,15 +33,24 @@ public record CorrectionRules(Duration retention, Duration maxFutureSkew) {
         return null;
     }
 
+    /** Which check a replacement goes through: ingest holds it to the bounds new events meet, the aggregator to what it can store. */
+    public enum Bounds { INGEST, STORABLE }
+
     /**
      * Why meters of the original's type cannot measure the replacement data, one reason per meter (empty: all can).
      * Meters created after the original was logged never count it (no backfill), so its replacement is not theirs.
      */
-    public static List<String> replacementProblems(List<Meter> meters, String originalType, long originalSeq, JsonNode replacement) {
+    public static List<String> replacementProblems(List<Meter> meters, String originalType, long originalSeq, JsonNode replacement,
+                                                   Bounds bounds) {
         List<String> problems = new ArrayList<>();
         for (Meter m : meters) {
-            if (m.counts(originalSeq) && MeterReading.of(m, originalType, replacement) instanceof MeterReading.Invalid invalid) {
-                problems.add(invalid.reason());
+            if (!m.counts(originalSeq)) {
+                continue;
+            }
+            String problem = bounds == Bounds.INGEST ? MeterReading.problem(m, originalType, replacement)
+                    : MeterReading.of(m, originalType, replacement) instanceof MeterReading.Invalid invalid ? invalid.reason() : null;
+            if (problem != null) {
+                problems.add(problem);
             }
         }
         return problems;

@@ -280,7 +280,7 @@ public class IngestService {
             return null; // a void
         }
         List<String> problems = CorrectionRules.replacementProblems(byType.getOrDefault(original.type(), List.of()),
-                original.type(), original.seq(), replacement);
+                original.type(), original.seq(), replacement, CorrectionRules.Bounds.INGEST);
         return problems.isEmpty() ? null : "the replacement data cannot be measured: " + String.join("; ", problems);
     }
 

@@ -345,6 +345,27 @@ class IngestApiTest {
     }
 
     @Test
+    void aReplacementIsHeldToTheBoundsANewEventMeets() {
+        Setup s = setup();
+        String byEndpoint = Fixtures.unique("byep");
+        Fixtures.createMeter("{\"slug\": \"" + byEndpoint + "\", \"event_type\": \"" + s.type()
+                + "\", \"aggregation\": \"count\", \"group_by\": {\"endpoint\": \"$.endpoint\"}}");
+        Instant h = hoursAgo(3);
+        ingest(batch(event("g1", s.customer(), h.plusSeconds(1), s.type(), "{\"bytes\": 1, \"endpoint\": \"GET /a\"}")))
+                .then().statusCode(202).body("accepted", equalTo(1));
+        awaitUsage(s.bytes(), s.customer(), h, "1");
+        String longEndpoint = "\"" + "x".repeat(2000) + "\"";
+        // a new event with this group value is refused (over 1536 bytes of group key)...
+        ingest(batch(event("g2", s.customer(), h.plusSeconds(2), s.type(), "{\"bytes\": 1, \"endpoint\": " + longEndpoint + "}")))
+                .then().statusCode(400);
+        // ...and so is a replacement carrying it, though the aggregator could still store it
+        ingest(batch(event("fix-g1", s.customer(), Instant.now(), "com.apimon.usage.correction",
+                correction("g1", "replace", "{\"bytes\": 1, \"endpoint\": " + longEndpoint + "}"))))
+                .then().statusCode(400).body("errors[0].message", org.hamcrest.Matchers.startsWith(
+                        "the replacement data cannot be measured: "));
+    }
+
+    @Test
     void onlyWritersAndAdminsIngest() {
         Setup s = setup();
         String body = batch(event(Fixtures.unique("r"), s.customer(), hoursAgo(1), s.type(), "{\"bytes\": 1}"));
