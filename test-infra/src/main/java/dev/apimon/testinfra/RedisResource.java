@@ -47,6 +47,30 @@ public class RedisResource implements QuarkusTestResourceLifecycleManager {
         process = null;
     }
 
+    /** Hangs the server (SIGSTOP): connections stay open and nothing answers, as a stalled Redis would. */
+    public static synchronized void pauseServer() {
+        signal("STOP");
+    }
+
+    /** Resumes a server {@link #pauseServer() paused}, with its data. */
+    public static synchronized void resumeServer() {
+        signal("CONT");
+    }
+
+    private static void signal(String sig) {
+        try {
+            int rc = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor();
+            if (rc != 0) {
+                throw new IllegalStateException("kill -" + sig + " of redis-server exited with " + rc);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void stop() {
         stopServer();

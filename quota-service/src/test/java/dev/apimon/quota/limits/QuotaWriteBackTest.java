@@ -76,8 +76,7 @@ class QuotaWriteBackTest {
         String counter = counterKey(c);
         assertEquals(3L, counter(counter));
 
-        ProcessHandle server = redisServer();
-        signal("STOP", server.pid());
+        RedisResource.pauseServer();
         double shortCircuited;
         try {
             // another customer's checks find Redis hung and open the circuit (those sent run later: not this quota)
@@ -98,7 +97,7 @@ class QuotaWriteBackTest {
             assertTrue(degraded(refused));
             assertEquals(4.0, shortCircuited() - shortCircuited, "none of them was sent to Redis (the circuit was open throughout)");
         } finally {
-            signal("CONT", server.pid());
+            RedisResource.resumeServer();
         }
         assertEquals(3L, counter(counter), "Redis has not seen the local ones yet");
 
@@ -172,24 +171,5 @@ class QuotaWriteBackTest {
 
     private double shortCircuited() {
         return metrics.get("apimon.quota.redis.failures").tag("reason", "circuit_open").counter().count();
-    }
-
-    /** The test's own redis-server child (it renames itself "redis-server 127.0.0.1:PORT"). */
-    private static ProcessHandle redisServer() {
-        return ProcessHandle.current().children()
-                .filter(p -> cmdline(p.pid()).contains("redis-server") && cmdline(p.pid()).contains(":" + RedisResource.port()))
-                .findFirst().orElseThrow(() -> new AssertionError("the test's redis-server process was not found"));
-    }
-
-    private static String cmdline(long pid) {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-        } catch (Exception e) {
-            return "";
-        }
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor();
     }
 }

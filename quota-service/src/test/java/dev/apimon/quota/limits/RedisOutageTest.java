@@ -174,17 +174,12 @@ class RedisOutageTest {
         assertTrue(back.body().path("limits").get(0).path("used").asLong() >= 1);
 
         // a hung Redis (process stopped, connections open): the time budget and the circuit answer for it
-        // the test's own redis-server child (it renames itself "redis-server 127.0.0.1:PORT")
-        ProcessHandle redis = ProcessHandle.current().children()
-                .filter(p -> cmdline(p.pid()).contains("redis-server") && cmdline(p.pid()).contains(":" + RedisResource.port()))
-                .findFirst().orElseThrow(() -> new AssertionError("the test's redis-server process was not found among "
-                        + ProcessHandle.current().children().map(p -> p.pid() + "=" + cmdline(p.pid())).toList()));
         String m1 = metrics();
         // each kind of failure and each policy's decisions were counted (deltas: the counters exist from the start)
         assertTrue(counter(m1, "apimon_quota_redis_failures_total{reason=\"error\"}") > counter(m0, "apimon_quota_redis_failures_total{reason=\"error\"}"));
         assertTrue(counter(m1, "apimon_quota_degraded_decisions_total{policy=\"open\"}") > counter(m0, "apimon_quota_degraded_decisions_total{policy=\"open\"}"));
         assertTrue(counter(m1, "apimon_quota_degraded_decisions_total{policy=\"closed\"}") > counter(m0, "apimon_quota_degraded_decisions_total{policy=\"closed\"}"));
-        signal("STOP", redis.pid());
+        RedisResource.pauseServer();
         List<Answer> hung = new ArrayList<>();
         try {
             for (int i = 0; i < 100; i++) {
@@ -192,7 +187,7 @@ class RedisOutageTest {
                 hung.add(check(unlimited.key().plaintext(), "GET /c"));
             }
         } finally {
-            signal("CONT", redis.pid());
+            RedisResource.resumeServer();
         }
         assertWithinBudget(hung);
         assertTrue(every(hung, 0, 2).stream().allMatch(x -> x.code().equals("RATE_LIMITED") && x.degraded()));
@@ -275,17 +270,5 @@ class RedisOutageTest {
             out.add(all.get(i));
         }
         return out;
-    }
-
-    private static String cmdline(long pid) {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-        } catch (Exception e) {
-            return "";
-        }
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor();
     }
 }
